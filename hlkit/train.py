@@ -1,0 +1,251 @@
+"""The one training loop, used by the widgets, the lessons, the command line and the benchmarks.
+
+``training(...)`` is a generator: it trains and yields the ``History`` every ``report_every`` epochs, so
+a caller can draw live frames, and cancels a run simply by not asking for more. ``train(...)`` runs it
+to the end, with an optional progress callback and stop test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data import Dataset
+from .validate import check_choice, check_float, check_int
+
+OPTIMIZERS = ("adam", "sgd")
+REGULARIZATIONS = ("none", "l1", "l2")
+MAX_EPOCHS = 100_000
+SMALL_MODEL = 50_000   # parameters; below this one CPU thread is faster than several
+
+
+@dataclass
+class History:
+    """Per-epoch record of one run. Lists all have one entry per recorded epoch.
+
+    status: "running", "done" (all epochs ran), "early_stopped" (test loss stopped improving; the best
+    weights were restored), "stopped" (cancelled by the caller) or "diverged" (loss became NaN or
+    infinite; ``message`` says what to change).
+    """
+
+    epoch: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    test_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    test_acc: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)   # wall time since the start of training
+    status: str = "running"
+    message: str = ""
+    # entry 0 is epoch 0: the untrained model
+
+    def last(self) -> dict:
+        """The latest recorded epoch as a dict (empty before the first epoch)."""
+        if not self.epoch:
+            return {}
+        return {k: getattr(self, k)[-1] for k in ("epoch", "train_loss", "test_loss", "train_acc", "test_acc", "seconds")}
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def loss_fn(logits, y):
+    """Cross-entropy: binary (logits of shape (B, 1)) or multi-class (logits of shape (B, k))."""
+    if logits.shape[1] == 1:
+        return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
+    return nn.functional.cross_entropy(logits, y)
+
+
+def predicted_class(logits):
+    """Class index per row of logits (B, 1) or (B, k)."""
+    if logits.shape[1] == 1:
+        return (logits[:, 0] > 0).long()
+    return logits.argmax(dim=1)
+
+
+def penalty(model, regularization: str):
+    """Sum of |w| (l1) or w² (l2) over all weight matrices and filters; biases are not penalized."""
+    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    if regularization == "l1":
+        return sum(w.abs().sum() for w in weights)
+    return sum((w * w).sum() for w in weights)
+
+
+@contextlib.contextmanager
+def _threads(n: int | None):
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if before != n:
+            torch.set_num_threads(before)
+
+
+def _tensors(model, data: Dataset):
+    dtype = next(model.parameters()).dtype
+    return (torch.as_tensor(data.X_train, dtype=dtype), torch.as_tensor(data.y_train, dtype=torch.long),
+            torch.as_tensor(data.X_test, dtype=dtype), torch.as_tensor(data.y_test, dtype=torch.long))
+
+
+def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 0.03, optimizer: str = "adam",
+             batch_size: int | None = None, regularization: str = "none", reg_rate: float = 0.0,
+             patience: int | None = None, seed: int = 0, report_every: int = 1) -> Iterator[History]:
+    """Train ``model`` on ``data`` in place, yielding the growing ``History`` every ``report_every`` epochs.
+
+    epochs: 1 to 100,000. lr: learning rate, > 0 and <= 100. optimizer: "adam" or "sgd".
+    batch_size: points per step (None = all training points, "full batch"). regularization: "none",
+    "l1" or "l2", weighted by reg_rate (0 to 1). patience: stop after this many epochs without a lower
+    test loss and restore the best weights (None = never stop early). seed: the order of minibatches.
+    The history starts at epoch 0 (the untrained model). The last yield has ``status`` set; stopping the
+    iteration early is how a run is cancelled. A loss that turns NaN/infinite or grows past 5x its starting
+    value ends the run with status "diverged" and a hint in ``message``.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module (e.g. from hlkit.models.mlp); got {type(model).__name__}")
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.data.make_dataset); got {type(data).__name__}")
+    epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
+    lr = check_float("lr", lr, 0.0, 100.0, low_open=True)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    n_train = len(data.y_train)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, 1, None)
+    batch = n_train if batch_size is None else min(batch_size, n_train)
+    regularization = check_choice("regularization", regularization, REGULARIZATIONS)
+    reg_rate = check_float("reg_rate", reg_rate, 0.0, 1.0)
+    if patience is not None:
+        patience = check_int("patience", patience, 1, MAX_EPOCHS)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    report_every = check_int("report_every", report_every, 1, MAX_EPOCHS)
+    n_out = getattr(model, "n_classes", None)
+    if n_out is not None and data.n_classes > n_out:
+        raise ValueError(f"data has {data.n_classes} classes but the model predicts {n_out}: "
+                         f"build the model with n_classes={data.n_classes}")
+
+    Xtr, ytr, Xte, yte = _tensors(model, data)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr, fused=True)
+    else:
+        opt = torch.optim.SGD(params, lr=lr)
+    shuffler = torch.Generator().manual_seed(seed)
+    small = sum(p.numel() for p in params) < SMALL_MODEL
+    history = History()
+    best = (math.inf, None)
+    since_best = 0
+    start = time.perf_counter()
+    # epoch 0: the untrained model, so curves start where training starts and divergence has a reference
+    start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start)
+    blow_up = max(5 * start_loss, start_loss + 1.0)
+    model.train()
+    for epoch in range(1, epochs + 1):
+        with _threads(1 if small else None):
+            order = torch.randperm(n_train, generator=shuffler) if batch < n_train else None
+            for lo in range(0, n_train, batch):
+                if order is None:
+                    xb, yb = Xtr, ytr
+                else:
+                    idx = order[lo:lo + batch]
+                    xb, yb = Xtr[idx], ytr[idx]
+                loss = loss_fn(model(xb), yb)
+                if regularization != "none" and reg_rate > 0:
+                    loss = loss + reg_rate * penalty(model, regularization)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            record = epoch % report_every == 0 or epoch == epochs or patience is not None
+            batch_loss = float(loss.detach())
+            if record or not math.isfinite(batch_loss):
+                train_loss = _record(history, model, epoch, Xtr, ytr, Xte, yte, start)
+        if not math.isfinite(batch_loss) or (record and not (train_loss <= blow_up)):
+            history.status = "diverged"
+            shown = batch_loss if not math.isfinite(batch_loss) else train_loss
+            history.message = (f"Training diverged: the loss went from {start_loss:.3g} to {shown:.3g} at epoch "
+                               f"{epoch}; the steps are too big. Lower the learning rate (now {lr:g}; try "
+                               f"{lr / 10:g})" + (" or the regularization rate." if reg_rate > 0 else "."))
+            yield history
+            return
+        if patience is not None:
+            test_loss = history.test_loss[-1]
+            if test_loss < best[0] - 1e-12:
+                best = (test_loss, {k: v.detach().clone() for k, v in model.state_dict().items()})
+                since_best = 0
+            else:
+                since_best += 1
+                if since_best >= patience:
+                    model.load_state_dict(best[1])
+                    history.status = "early_stopped"
+                    history.message = (f"Stopped at epoch {epoch}: the test loss had not improved for {patience} "
+                                       f"epochs; weights restored from epoch {epoch - patience}.")
+                    yield history
+                    return
+        if epoch == epochs:
+            history.status = "done"
+        if record and (epoch % report_every == 0 or epoch == epochs):
+            yield history
+
+
+def _record(history, model, epoch, Xtr, ytr, Xte, yte, start) -> float:
+    train_loss, train_acc = _evaluate(model, Xtr, ytr)
+    test_loss, test_acc = _evaluate(model, Xte, yte)
+    history.epoch.append(epoch)
+    history.train_loss.append(train_loss)
+    history.test_loss.append(test_loss)
+    history.train_acc.append(train_acc)
+    history.test_acc.append(test_acc)
+    history.seconds.append(time.perf_counter() - start)
+    return train_loss
+
+
+def train(model: nn.Module, data: Dataset, *, progress: Callable[[History], None] | None = None,
+          stop: Callable[[], bool] | None = None, **options) -> History:
+    """Run ``training`` to the end and return the ``History``.
+
+    progress: called with the history at every report. stop: asked after every report; returning True
+    cancels the run (status "stopped"). Other keyword options are those of ``training``.
+    """
+    history = History()
+    for history in training(model, data, **options):
+        if progress is not None:
+            progress(history)
+        if history.status == "running" and stop is not None and stop():
+            history.status = "stopped"
+            history.message = f"Cancelled after epoch {history.epoch[-1]}."
+            break
+    return history
+
+
+@torch.no_grad()
+def _evaluate(model, X, y) -> tuple[float, float]:
+    was_training = model.training
+    model.eval()
+    logits = model(X)
+    model.train(was_training)
+    loss = float(loss_fn(logits, y))
+    acc = float((predicted_class(logits) == y).double().mean())
+    return loss, acc
+
+
+def evaluate(model: nn.Module, X, y) -> tuple[float, float]:
+    """(cross-entropy loss, accuracy) of ``model`` on points X (numpy or tensor) with labels y."""
+    dtype = next(model.parameters()).dtype
+    return _evaluate(model, torch.as_tensor(np.asarray(X), dtype=dtype), torch.as_tensor(np.asarray(y), dtype=torch.long))
+
+
+def warm_up() -> None:
+    """Pay the one-time cost of the first optimizer step (about 1-2 s) now rather than on first use."""
+    layer = nn.Linear(2, 1).double()
+    opt = torch.optim.Adam(layer.parameters(), lr=0.01, fused=True)
+    layer(torch.zeros(1, 2, dtype=torch.float64)).sum().backward()
+    opt.step()

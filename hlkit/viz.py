@@ -1,0 +1,268 @@
+"""Plots: arrays in, plotly figure out. No torch, no training, no widgets.
+
+The arrays come from ``hlkit.probe`` (a Grid, NeuronMaps, weights) and ``hlkit.train`` (a History); any
+object with the same attributes works. Colours follow TensorFlow Playground: orange is class 0 / negative,
+blue is class 1 / positive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+ORANGE, BLUE, WHITE = "#f59322", "#0877bd", "#e8eaeb"
+#: probability of class 1: 0 -> orange, 0.5 -> near white, 1 -> blue
+BINARY_SCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
+#: one colour per class for multi-class sets (class 0 orange, class 1 blue like the binary sets)
+CLASS_COLORS = [ORANGE, BLUE, "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+                "#7f7f7f"]
+#: signed neuron outputs and weights: negative orange, zero white, positive blue
+SIGNED_SCALE = BINARY_SCALE
+
+
+def _rgb(hex_color: str) -> np.ndarray:
+    return np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+
+
+def class_color(k: int) -> str:
+    return CLASS_COLORS[k % len(CLASS_COLORS)]
+
+
+def _points(X, y, *, name: str, test: bool, n_classes: int) -> list[go.Scatter]:
+    traces = []
+    for k in range(n_classes):
+        sel = np.asarray(y) == k
+        traces.append(go.Scatter(
+            x=np.asarray(X)[sel, 0], y=np.asarray(X)[sel, 1], mode="markers",
+            name=f"{name} · class {k}", legendgroup=name,
+            marker=dict(color=class_color(k), size=6 if not test else 7, symbol="circle" if not test else "diamond",
+                        line=dict(color="white" if not test else "black", width=1)),
+            hovertemplate=f"{name} point, class {k}<br>x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<extra></extra>"))
+    return traces
+
+
+def boundary_image(proba: np.ndarray, *, discretize: bool = False) -> np.ndarray:
+    """RGB image (rows = y, uint8) of class probabilities (res, res, k): each class's colour blended with
+    white by the model's confidence; ``discretize`` shows only the predicted class at full strength."""
+    k = proba.shape[-1]
+    if discretize:
+        proba = np.eye(k)[proba.argmax(axis=-1)]
+    colors = np.stack([_rgb(class_color(c)) for c in range(k)])
+    confidence = (proba.max(axis=-1, keepdims=True) - 1 / k) / (1 - 1 / k)  # 0 = unsure, 1 = certain
+    mixed = proba @ colors
+    image = _rgb(WHITE) + confidence * (mixed - _rgb(WHITE))
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)
+
+
+def decision_boundary(grid, data=None, *, discretize: bool = False, show_test: bool = True,
+                      title: str | None = None) -> go.Figure:
+    """The model's prediction over the plane, with the data points on top.
+
+    grid: a ``probe.Grid`` (xs, ys of shape (res,), proba of shape (res, res, k)). data: a Dataset whose
+    train points are drawn as circles with a white rim and test points as diamonds with a black rim.
+    Two classes: a heatmap of P(class 1) with a colour bar (``discretize``: the predicted class only).
+    More classes: each cell in its predicted class's colour, paler where the model is less sure.
+    """
+    proba = np.asarray(grid.proba)
+    xs, ys = np.asarray(grid.xs), np.asarray(grid.ys)
+    k = proba.shape[-1]
+    fig = go.Figure()
+    if k == 2:
+        z = proba[..., 1] if not discretize else (proba[..., 1] > 0.5).astype(np.float64)
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=z, zmin=0, zmax=1, colorscale=BINARY_SCALE, zsmooth="best" if not discretize else False,
+            colorbar=dict(title=dict(text="P(class 1)", side="right"), thickness=12, len=0.8),
+            hovertemplate="x1=%{x:.2f}<br>x2=%{y:.2f}<br>P(class 1)=%{z:.2f}<extra></extra>", name="prediction"))
+    else:
+        step = xs[1] - xs[0]
+        fig.add_trace(go.Image(z=boundary_image(proba, discretize=discretize), x0=xs[0], dx=step, y0=ys[0],
+                               dy=ys[1] - ys[0], hoverinfo="skip", name="prediction"))
+    if data is not None:
+        n_classes = max(k, int(data.n_classes))
+        for trace in _points(data.X_train, data.y_train, name="train", test=False, n_classes=n_classes):
+            fig.add_trace(trace)
+        if show_test:
+            for trace in _points(data.X_test, data.y_test, name="test", test=True, n_classes=n_classes):
+                fig.add_trace(trace)
+    lo, hi = float(xs[0]), float(xs[-1])
+    fig.update_layout(
+        title=title, width=480, height=440, margin=dict(l=40, r=20, t=40 if title else 20, b=40),
+        xaxis=dict(range=[lo, hi], title="x1", constrain="domain"),
+        yaxis=dict(range=[lo, hi], title="x2", scaleanchor="x", autorange=False),
+        legend=dict(orientation="h", y=-0.15), plot_bgcolor="white")
+    return fig
+
+
+def neuron_maps(maps, *, layer_titles=None, input_names=None, max_per_layer: int = 8) -> go.Figure:
+    """Every neuron's output over the plane, one column per layer (inputs, hidden layers, output), like the
+    Playground's node thumbnails. maps: a ``probe.NeuronMaps``. Colours: orange negative, blue positive;
+    each layer is on one colour scale so neurons can be compared. Shows at most ``max_per_layer`` per layer."""
+    columns = [np.asarray(maps.inputs), *[np.asarray(m) for m in maps.maps], np.asarray(maps.output)[None]]
+    titles = layer_titles or (["inputs"] + [f"hidden {i + 1}" for i in range(len(maps.maps))] + ["output"])
+    rows = min(max(len(c) for c in columns), max_per_layer)
+    fig = make_subplots(rows=rows, cols=len(columns), column_titles=titles, horizontal_spacing=0.02,
+                        vertical_spacing=0.02)
+    for c, column in enumerate(columns):
+        is_output = c == len(columns) - 1
+        span = 1.0 if is_output else max(float(np.abs(column).max()), 1e-9)
+        for r, image in enumerate(column[:rows]):
+            if is_output:
+                z, zmin, zmax = image, 0.0, 1.0
+            else:
+                z, zmin, zmax = image, -span, span
+            if c == 0 and input_names:
+                label = input_names[r]
+            elif is_output:
+                label = "output"
+            else:
+                label = f"layer {c}, neuron {r + 1}"
+            fig.add_trace(go.Heatmap(x=maps.xs, y=maps.ys, z=z, zmin=zmin, zmax=zmax, colorscale=SIGNED_SCALE,
+                                     showscale=False, name=label,
+                                     hovertemplate=label + "<br>x1=%{x:.1f} x2=%{y:.1f}<br>out=%{z:.2f}<extra></extra>"),
+                          row=r + 1, col=c + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(width=max(110 * len(columns), 330), height=max(75 * rows + 50, 200),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def network(weight_list, *, input_names=None, width_scale: float = 4.0) -> go.Figure:
+    """The network as layers of nodes with links coloured by the weight's sign (blue +, orange -) and drawn
+    thicker for larger |weight|. weight_list: [(W, b), ...] per Linear layer, W of shape (n_out, n_in)."""
+    sizes = [weight_list[0][0].shape[1]] + [W.shape[0] for W, _ in weight_list]
+    xpos = np.arange(len(sizes), dtype=float)
+
+    def ypos(n):
+        return np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1)
+
+    largest = max(float(np.abs(W).max()) for W, _ in weight_list) or 1.0
+    fig = go.Figure()
+    # links binned by strength and sign: 2 x 4 traces, each one polyline with gaps, instead of a trace per link
+    bins = {}
+    for layer, (W, _) in enumerate(weight_list):
+        y_in, y_out = ypos(W.shape[1]), ypos(W.shape[0])
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                w = W[i, j]
+                key = (w >= 0, min(int(abs(w) / largest * 4), 3))
+                xs, ys = bins.setdefault(key, ([], []))
+                xs += [xpos[layer], xpos[layer + 1], None]
+                ys += [y_in[j], y_out[i], None]
+    for (positive, level), (xs, ys) in sorted(bins.items()):
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(color=BLUE if positive else ORANGE, width=0.5 + width_scale * level / 3),
+                                 opacity=0.35 + 0.65 * level / 3, name=f"{'+' if positive else '-'} weights"))
+    node_x, node_y, text = [], [], []
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    for layer, n in enumerate(sizes):
+        for i, y in enumerate(ypos(n)):
+            node_x.append(xpos[layer])
+            node_y.append(y)
+            if layer == 0 and input_names:
+                text.append(input_names[i])
+            else:
+                text.append(f"{names[layer]} #{i + 1}")
+    fig.add_trace(go.Scatter(x=node_x, y=node_y, mode="markers", text=text, hoverinfo="text", showlegend=False,
+                             marker=dict(size=14, color="white", line=dict(color="#333", width=1.5)), name="neurons"))
+    fig.update_layout(width=max(120 * len(sizes), 300), height=max(40 * max(sizes) + 80, 200),
+                      margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+                      xaxis=dict(visible=False, range=[-0.3, len(sizes) - 0.7]), yaxis=dict(visible=False))
+    for layer, name in enumerate(names):
+        fig.add_annotation(x=xpos[layer], y=(max(sizes) - 1) / 2 + 0.8, text=f"{name}<br>{sizes[layer]}",
+                           showarrow=False, font=dict(size=11))
+    return fig
+
+
+def loss_curves(history, *, show_accuracy: bool = True, log_y: bool = False) -> go.Figure:
+    """Train and test loss per epoch (solid), with train and test accuracy (dotted, right axis).
+    history: a ``train.History`` or any object with epoch, train_loss, test_loss, train_acc, test_acc lists."""
+    fig = make_subplots(specs=[[{"secondary_y": show_accuracy}]])
+    epochs = list(history.epoch)
+    fig.add_trace(go.Scatter(x=epochs, y=list(history.train_loss), name="train loss", line=dict(color="#333")))
+    fig.add_trace(go.Scatter(x=epochs, y=list(history.test_loss), name="test loss", line=dict(color="#d62728")))
+    if show_accuracy:
+        fig.add_trace(go.Scatter(x=epochs, y=list(history.train_acc), name="train accuracy",
+                                 line=dict(color="#333", dash="dot")), secondary_y=True)
+        fig.add_trace(go.Scatter(x=epochs, y=list(history.test_acc), name="test accuracy",
+                                 line=dict(color="#d62728", dash="dot")), secondary_y=True)
+        fig.update_yaxes(title_text="accuracy", range=[0, 1.02], secondary_y=True)
+    fig.update_yaxes(title_text="loss (cross-entropy)", type="log" if log_y else "linear", secondary_y=False,
+                     rangemode="tozero" if not log_y else None)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(width=480, height=300, margin=dict(l=50, r=50, t=20, b=40),
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def pca_2d(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project rows of H (n, d) onto their two main directions: (n, 2) points and the share of variance kept."""
+    centered = H - H.mean(axis=0)
+    _, s, vt = np.linalg.svd(centered, full_matrices=False)
+    var = s ** 2
+    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
+    proj = centered @ vt[:2].T
+    if proj.shape[1] < 2:
+        proj = np.column_stack([proj, np.zeros(len(proj))])
+    return proj, share
+
+
+def hidden_space(H, y, *, title: str | None = None) -> go.Figure:
+    """The data as a layer sees it: each point placed at its layer outputs H (n, width), coloured by class.
+    Width 1: on a line; width 2: as is; width 3: a 3-D scatter; wider: the two principal directions (PCA),
+    with the share of variance they keep in the axis titles."""
+    H, y = np.asarray(H, dtype=np.float64), np.asarray(y)
+    width = H.shape[1]
+    fig = go.Figure()
+    for k in np.unique(y):
+        sel = y == k
+        color = class_color(int(k))
+        if width == 3:
+            fig.add_trace(go.Scatter3d(x=H[sel, 0], y=H[sel, 1], z=H[sel, 2], mode="markers", name=f"class {k}",
+                                       marker=dict(size=3, color=color)))
+            continue
+        if width == 1:
+            px, py = H[sel, 0], np.zeros(sel.sum())
+        elif width == 2:
+            px, py = H[sel, 0], H[sel, 1]
+        else:
+            proj, _ = pca_2d(H)
+            px, py = proj[sel, 0], proj[sel, 1]
+        fig.add_trace(go.Scatter(x=px, y=py, mode="markers", name=f"class {k}",
+                                 marker=dict(size=6, color=color, line=dict(color="white", width=0.5))))
+    if width == 3:
+        fig.update_layout(scene=dict(xaxis_title="neuron 1", yaxis_title="neuron 2", zaxis_title="neuron 3"))
+    elif width > 3:
+        _, share = pca_2d(H)
+        fig.update_xaxes(title_text=f"principal direction 1 ({share[0]:.0%} of variance)")
+        fig.update_yaxes(title_text=f"principal direction 2 ({share[1]:.0%} of variance)")
+    else:
+        fig.update_xaxes(title_text="neuron 1")
+        fig.update_yaxes(title_text="neuron 2" if width == 2 else "", showticklabels=width == 2)
+    fig.update_layout(title=title, width=440, height=400, margin=dict(l=50, r=20, t=40 if title else 20, b=40),
+                      plot_bgcolor="white")
+    return fig
+
+
+def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size: int = 80) -> go.Figure:
+    """A grid of small grey (or, with ``zmid``, orange-blue signed) images. stack: shape (n, h, w)."""
+    stack = np.asarray(stack, dtype=np.float64)
+    n = len(stack)
+    cols = min(cols, n)
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01,
+                        vertical_spacing=0.06 if titles else 0.01)
+    for i, img in enumerate(stack):
+        if zmid is None:
+            kw = dict(colorscale="Greys", zmin=float(stack.min()), zmax=float(stack.max()))
+        else:
+            span = max(float(np.abs(stack - zmid).max()), 1e-9)
+            kw = dict(colorscale=SIGNED_SCALE, zmin=zmid - span, zmax=zmid + span)
+        fig.add_trace(go.Heatmap(z=img[::-1], showscale=False, hovertemplate="%{z:.2f}<extra></extra>", **kw),
+                      row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(width=size * cols + 20, height=(size + (18 if titles else 0)) * rows + 20,
+                      margin=dict(l=5, r=5, t=25 if titles else 5, b=5))
+    return fig

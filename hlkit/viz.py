@@ -21,6 +21,12 @@ CLASS_COLORS = [ORANGE, BLUE, "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377
 SIGNED_SCALE = BINARY_SCALE
 
 
+def _r(values, decimals: int = 3) -> np.ndarray:
+    """Round figure data: 3 decimals is finer than any screen shows, keeps saved notebooks small, and makes
+    saved outputs identical across CPUs whose last bits differ."""
+    return np.round(np.asarray(values, dtype=np.float64), decimals)
+
+
 def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
 
@@ -34,7 +40,7 @@ def _points(X, y, *, name: str, test: bool, n_classes: int) -> list[go.Scatter]:
     for k in range(n_classes):
         sel = np.asarray(y) == k
         traces.append(go.Scatter(
-            x=np.asarray(X)[sel, 0], y=np.asarray(X)[sel, 1], mode="markers",
+            x=_r(np.asarray(X)[sel, 0]), y=_r(np.asarray(X)[sel, 1]), mode="markers",
             name=f"{name} · class {k}", legendgroup=name,
             marker=dict(color=class_color(k), size=6 if not test else 7, symbol="circle" if not test else "diamond",
                         line=dict(color="white" if not test else "black", width=1)),
@@ -71,7 +77,8 @@ def decision_boundary(grid, data=None, *, discretize: bool = False, show_test: b
     if k == 2:
         z = proba[..., 1] if not discretize else (proba[..., 1] > 0.5).astype(np.float64)
         fig.add_trace(go.Heatmap(
-            x=xs, y=ys, z=z, zmin=0, zmax=1, colorscale=BINARY_SCALE, zsmooth="best" if not discretize else False,
+            x=_r(xs), y=_r(ys), z=_r(z), zmin=0, zmax=1, colorscale=BINARY_SCALE,
+            zsmooth="best" if not discretize else False,
             colorbar=dict(title=dict(text="P(class 1)", side="right"), thickness=12, len=0.8),
             hovertemplate="x1=%{x:.2f}<br>x2=%{y:.2f}<br>P(class 1)=%{z:.2f}<extra></extra>", name="prediction"))
     else:
@@ -117,7 +124,7 @@ def neuron_maps(maps, *, layer_titles=None, input_names=None, max_per_layer: int
                 label = "output"
             else:
                 label = f"layer {c}, neuron {r + 1}"
-            fig.add_trace(go.Heatmap(x=maps.xs, y=maps.ys, z=z, zmin=zmin, zmax=zmax, colorscale=SIGNED_SCALE,
+            fig.add_trace(go.Heatmap(x=_r(maps.xs), y=_r(maps.ys), z=_r(z), zmin=zmin, zmax=zmax, colorscale=SIGNED_SCALE,
                                      showscale=False, name=label,
                                      hovertemplate=label + "<br>x1=%{x:.1f} x2=%{y:.1f}<br>out=%{z:.2f}<extra></extra>"),
                           row=r + 1, col=c + 1)
@@ -180,12 +187,12 @@ def loss_curves(history, *, show_accuracy: bool = True, log_y: bool = False) -> 
     history: a ``train.History`` or any object with epoch, train_loss, test_loss, train_acc, test_acc lists."""
     fig = make_subplots(specs=[[{"secondary_y": show_accuracy}]])
     epochs = list(history.epoch)
-    fig.add_trace(go.Scatter(x=epochs, y=list(history.train_loss), name="train loss", line=dict(color="#333")))
-    fig.add_trace(go.Scatter(x=epochs, y=list(history.test_loss), name="test loss", line=dict(color="#d62728")))
+    fig.add_trace(go.Scatter(x=epochs, y=_r(history.train_loss, 4), name="train loss", line=dict(color="#333")))
+    fig.add_trace(go.Scatter(x=epochs, y=_r(history.test_loss, 4), name="test loss", line=dict(color="#d62728")))
     if show_accuracy:
-        fig.add_trace(go.Scatter(x=epochs, y=list(history.train_acc), name="train accuracy",
+        fig.add_trace(go.Scatter(x=epochs, y=_r(history.train_acc, 4), name="train accuracy",
                                  line=dict(color="#333", dash="dot")), secondary_y=True)
-        fig.add_trace(go.Scatter(x=epochs, y=list(history.test_acc), name="test accuracy",
+        fig.add_trace(go.Scatter(x=epochs, y=_r(history.test_acc, 4), name="test accuracy",
                                  line=dict(color="#d62728", dash="dot")), secondary_y=True)
         fig.update_yaxes(title_text="accuracy", range=[0, 1.02], secondary_y=True)
     fig.update_yaxes(title_text="loss (cross-entropy)", type="log" if log_y else "linear", secondary_y=False,
@@ -212,7 +219,7 @@ def hidden_space(H, y, *, title: str | None = None) -> go.Figure:
     """The data as a layer sees it: each point placed at its layer outputs H (n, width), coloured by class.
     Width 1: on a line; width 2: as is; width 3: a 3-D scatter; wider: the two principal directions (PCA),
     with the share of variance they keep in the axis titles."""
-    H, y = np.asarray(H, dtype=np.float64), np.asarray(y)
+    H, y = _r(H), np.asarray(y)
     width = H.shape[1]
     fig = go.Figure()
     for k in np.unique(y):
@@ -259,7 +266,7 @@ def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size
         else:
             span = max(float(np.abs(stack - zmid).max()), 1e-9)
             kw = dict(colorscale=SIGNED_SCALE, zmin=zmid - span, zmax=zmid + span)
-        fig.add_trace(go.Heatmap(z=img[::-1], showscale=False, hovertemplate="%{z:.2f}<extra></extra>", **kw),
+        fig.add_trace(go.Heatmap(z=_r(img[::-1]), showscale=False, hovertemplate="%{z:.2f}<extra></extra>", **kw),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

@@ -82,7 +82,7 @@ class Grads:
 
     def as_params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """[(dW, db), ...]: the gradients paired like ``params``."""
-        return list(zip(self.W, self.b))
+        return list(zip(self.W, self.b, strict=True))
 
 
 def _check_params(params) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -201,7 +201,7 @@ def sgd_step(params, grads: Grads, lr: float) -> list[tuple[np.ndarray, np.ndarr
     Returns new params (the old ones are left unchanged)."""
     params = _check_params(params)
     lr = check_float("lr", lr, 0.0, 100.0, low_open=True)
-    return [(W - lr * dW, b - lr * db) for (W, b), dW, db in zip(params, grads.W, grads.b)]
+    return [(W - lr * dW, b - lr * db) for (W, b), dW, db in zip(params, grads.W, grads.b, strict=True)]
 
 
 def params_from_torch(model) -> list[tuple[np.ndarray, np.ndarray]]:

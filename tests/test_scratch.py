@@ -39,7 +39,7 @@ def test_forward_matches_torch(activation, hidden):
     cache = scratch.forward(scratch.params_from_torch(model), X, activation)
     outs = hl.probe.layer_outputs(model, X)
     assert len(cache.a) == len(outs) - 1 and len(cache.z) == len(hidden) + 1
-    for mine, theirs in zip(cache.a, outs[:-1]):
+    for mine, theirs in zip(cache.a, outs[:-1], strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cache.logits, outs[-1], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cache.proba[:, 0], hl.probe.predict_proba(model, X)[:, 1], rtol=1e-12, atol=1e-12)
@@ -54,7 +54,7 @@ def test_backward_matches_autograd(activation, hidden):
     torch_loss, torch_grads = _torch_grads(model, X, y)
     assert scratch.loss(cache, y) == pytest.approx(torch_loss, rel=1e-12)
     assert len(grads.W) == len(params)
-    for (dW, db), (tW, tb), (W, b) in zip(grads.as_params(), torch_grads, params):
+    for (dW, db), (tW, tb), (W, b) in zip(grads.as_params(), torch_grads, params, strict=True):
         assert dW.shape == W.shape and db.shape == b.shape
         np.testing.assert_allclose(dW, tW, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(db, tb, rtol=1e-10, atol=1e-12)
@@ -66,7 +66,7 @@ def test_backward_matches_finite_differences(activation, hidden):
     params = scratch.params_from_torch(model)
     grads = scratch.backward(params, scratch.forward(params, X, activation), y)
     numeric = scratch.finite_differences(params, X, y, activation, eps=1e-6)
-    for (dW, db), (nW, nb) in zip(grads.as_params(), numeric):
+    for (dW, db), (nW, nb) in zip(grads.as_params(), numeric, strict=True):
         np.testing.assert_allclose(dW, nW, rtol=1e-5, atol=1e-8)
         np.testing.assert_allclose(db, nb, rtol=1e-5, atol=1e-8)
 
@@ -102,7 +102,7 @@ def test_sgd_step_matches_torch_sgd():
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     _torch_grads(model, X, y)
     opt.step()
-    for (W, b), (tW, tb) in zip(new, scratch.params_from_torch(model)):
+    for (W, b), (tW, tb) in zip(new, scratch.params_from_torch(model), strict=True):
         np.testing.assert_allclose(W, tW, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(b, tb, rtol=1e-12, atol=1e-14)
     assert scratch.loss_of(new, X, y, "sigmoid") < scratch.loss_of(params, X, y, "sigmoid")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,6 +22,7 @@ from .validate import check_choice, check_float, check_int
 DOMAIN = 6.0            # the plane shown by every plot: [-DOMAIN, DOMAIN] on both axes
 MAX_POINTS = 20_000     # a toy set larger than this only slows the widget down
 MAX_OWN_ROWS = 1_000_000
+MAX_CSV_BYTES = 200 * 2**20   # 200 MB: far more than a teaching set needs, little enough to read in memory
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,10 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
     """
     train_ratio = check_float("train_ratio", train_ratio, 0.1, 0.9)
     seed = check_int("seed", seed, 0, 2**32 - 1)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string; got {name!r} ({type(name).__name__}) instead")
+    if np.iscomplexobj(X):
+        raise TypeError("X must be real numbers of shape (n_samples, n_features); got complex numbers")
     try:
         X = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -200,7 +207,10 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
             raise ValueError("y must hold class labels (integers or strings); got non-integer numbers such as "
                              f"{y[~np.isfinite(y) | (y != np.round(y))][0]}")
         y = y.astype(np.int64)
-    classes, codes = np.unique(y, return_inverse=True)
+    try:
+        classes, codes = np.unique(y, return_inverse=True)
+    except TypeError:  # e.g. None mixed with numbers: labels that cannot be sorted
+        raise TypeError(f"y must hold class labels (integers or strings) of one kind; got {_show_values(y)}") from None
     if len(classes) < 2:
         raise ValueError(f"y must hold at least 2 classes to classify; got only {classes.tolist()}")
     if len(classes) > 100:
@@ -210,16 +220,29 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
                   tuple(str(c) for c in classes))
 
 
+def _show_values(values) -> str:
+    text = repr(list(values[:5]))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def from_csv(path, *, label: str | int = -1, train_ratio: float = 0.7, seed: int = 0) -> Dataset:
     """Read your own data from a CSV file with a header row: numeric feature columns and one label column.
 
     label: the label column's name, or its index (default: the last column).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file name (str or pathlib.Path); got {path!r} ({type(path).__name__}) instead")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path: no CSV file at {str(path)!r}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise ValueError(f"path: the CSV file {path.name!r} may be at most {MAX_CSV_BYTES // 2**20} MB; "
+                         f"got {path.stat().st_size / 2**20:.0f} MB")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"path: {path.name!r} is not a readable UTF-8 CSV text file ({err})") from None
     if len(rows) < 2:
         raise ValueError(f"the CSV file {path.name!r} must have a header row and data rows; got {len(rows)} rows")
     header, body = [h.strip() for h in rows[0]], rows[1:]
@@ -243,6 +266,8 @@ def from_csv(path, *, label: str | int = -1, train_ratio: float = 0.7, seed: int
             except ValueError:
                 what = "is empty (missing value)" if not cell else f"is not a number: {cell!r}"
                 raise ValueError(f"{path.name!r} line {r}, column {header[i]!r} {what}") from None
+            if not math.isfinite(X[r - 2, c]):
+                raise ValueError(f"{path.name!r} line {r}, column {header[i]!r} is not a finite number: {cell!r}")
     y = np.array([row[label_at].strip() for row in body])
     if np.any(y == ""):
         raise ValueError(f"{path.name!r}: the label column {header[label_at]!r} has an empty cell "

@@ -144,7 +144,7 @@ def mlp(hidden: Sequence[int] = (4, 2), *, activation: str = "tanh", n_inputs: i
     if len(hidden) > MAX_DEPTH:
         raise ValueError(f"hidden may have 0 to {MAX_DEPTH} layers; got {len(hidden)} layers")
     hidden = [check_int(f"hidden[{i}]", w, 1, MAX_WIDTH) for i, w in enumerate(hidden)]
-    activation = check_choice("activation", activation, ACTIVATIONS)
+    activation = str(check_choice("activation", activation, ACTIVATIONS))
     n_inputs = check_int("n_inputs", n_inputs, 1, 10_000)
     n_classes = check_int("n_classes", n_classes, 2, 100)
     if features is None and n_inputs == 2:
@@ -188,16 +188,33 @@ def cnn(channels: Sequence[int] = (8, 16), *, image_size: int = 8, n_classes: in
     return _seeded(lambda: CNN(channels, image_size, n_classes), lambda m: None, seed, dtype, spec)
 
 
+DTYPES = (torch.float64, torch.float32)
+
+
 def _seeded(build, init, seed, dtype, spec):
     seed = check_int("seed", seed, 0, 2**63 - 1)
+    if not isinstance(dtype, torch.dtype) or dtype not in DTYPES:
+        raise TypeError(f"dtype must be torch.float64 or torch.float32; got {dtype!r} ({type(dtype).__name__}) instead")
     with torch.random.fork_rng(devices=[]):  # the caller's global RNG stays as it was
         torch.manual_seed(seed)
         model = build()
         with torch.no_grad():
             init(model)
     model = model.to(dtype)
-    model.spec = dict(spec, dtype=str(dtype).removeprefix("torch."))
+    # plain Python values only (a numpy seed would not survive ``load``'s weights-only reader)
+    model.spec = dict(spec, seed=seed, dtype=str(dtype).removeprefix("torch."))
     return model
+
+
+def input_shape(model: nn.Module) -> tuple | None:
+    """Shape of one input the model takes: (n_inputs,) for an hlkit MLP, (1, size, size) for an hlkit CNN,
+    None for any other module."""
+    spec = getattr(model, "spec", None)
+    if isinstance(model, MLP) and isinstance(spec, dict):
+        return (spec["n_inputs"],)
+    if isinstance(model, CNN) and isinstance(spec, dict):
+        return (1, spec["image_size"], spec["image_size"])
+    return None
 
 
 def n_params(model: nn.Module) -> int:

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from .data import DOMAIN
-from .validate import check_int
+from .models import input_shape
+from .validate import check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def plane(resolution: int = 100, extent: float = DOMAIN) -> tuple[np.ndarray, np
     """Grid coordinates xs, ys of shape (resolution,) over [-extent, extent], and all grid points of shape
     (resolution**2, 2), row-major with y varying slowest."""
     resolution = check_int("resolution", resolution, 2, 1000)
+    extent = check_float("extent", extent, 0.0, 1000.0, low_open=True)
     xs = np.linspace(-extent, extent, resolution)
     gx, gy = np.meshgrid(xs, xs)
     return xs, xs.copy(), np.stack([gx.ravel(), gy.ravel()], axis=1)
@@ -59,11 +61,34 @@ def layer_outputs(model: nn.Module, X) -> list[np.ndarray]:
     """
     if not hasattr(model, "layer_outputs"):
         raise TypeError(f"model must be built by hlkit.models.mlp or hlkit.models.cnn; got {type(model).__name__}")
+    X = _inputs(model, X)
     was_training = model.training
     model.eval()
-    outs = model.layer_outputs(torch.as_tensor(np.asarray(X), dtype=_dtype(model)))
+    outs = model.layer_outputs(torch.as_tensor(X, dtype=_dtype(model)))
     model.train(was_training)
     return [o.numpy().copy() for o in outs]
+
+
+def _inputs(model, X) -> np.ndarray:
+    """X as a finite float array of the shape ``model`` takes, or an error saying what is wrong."""
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"X must be an array of numbers; got {type(X).__name__}") from None
+    shape = input_shape(model)
+    if shape is not None and X.shape[1:] != shape:
+        raise ValueError(f"X must have shape (n, {', '.join(map(str, shape))}) for this model; got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"X must hold finite numbers; got {int(np.sum(~np.isfinite(X)))} NaN or infinite values")
+    return X
+
+
+def _plane_model(model, what: str) -> None:
+    if input_shape(model) != (2,):
+        raise TypeError(f"{what} needs a model of 2-D points (hlkit.models.mlp with n_inputs=2); "
+                        f"got a {type(model).__name__} taking inputs of shape {input_shape(model)}")
 
 
 def logits_to_proba(logits: np.ndarray) -> np.ndarray:
@@ -82,6 +107,7 @@ def predict_proba(model: nn.Module, X) -> np.ndarray:
 
 def grid(model: nn.Module, *, resolution: int = 100, extent: float = DOMAIN) -> Grid:
     """The model's class probabilities over a resolution x resolution grid of the plane (2-D models only)."""
+    _plane_model(model, "grid")
     xs, ys, points = plane(resolution, extent)
     proba = predict_proba(model, points)
     return Grid(xs, ys, proba.reshape(len(ys), len(xs), -1))
@@ -101,6 +127,7 @@ class NeuronMaps:
 
 def neuron_maps(model: nn.Module, *, resolution: int = 30, extent: float = DOMAIN) -> NeuronMaps:
     """Every neuron's output over the input plane: the Playground's node thumbnails, as arrays."""
+    _plane_model(model, "neuron_maps")
     xs, ys, points = plane(resolution, extent)
     outs = layer_outputs(model, points)
     shape = (len(ys), len(xs))
@@ -141,10 +168,20 @@ def layer_names(model: nn.Module) -> list[str]:
 def feature_maps(model: nn.Module, image) -> list[np.ndarray]:
     """A CNN's feature maps for one image of shape (1, H, W) or (H, W): one array per conv block of
     shape (channels, h, w), after ReLU and pooling."""
-    image = np.asarray(image, dtype=np.float64)
+    if not hasattr(model, "conv"):
+        raise TypeError(f"feature_maps needs a CNN built by hlkit.models.cnn; got {type(model).__name__}")
+    try:
+        image = np.asarray(image, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"image must be an array of numbers; got {type(image).__name__}") from None
     if image.ndim == 2:
         image = image[None]
     if image.ndim != 3 or image.shape[0] != 1:
         raise ValueError(f"image must have shape (H, W) or (1, H, W); got shape {image.shape}")
+    shape = input_shape(model)
+    if shape is not None and image.shape != shape:
+        raise ValueError(f"image must have shape {shape[1:]} or {shape} for this CNN; got shape {image.shape}")
+    if not np.all(np.isfinite(image)):
+        raise ValueError(f"image must hold finite numbers; got {int(np.sum(~np.isfinite(image)))} NaN or infinite values")
     outs = layer_outputs(model, image[None])
     return [o[0] for o in outs[1:-1]]

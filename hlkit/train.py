@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .data import Dataset
+from .models import input_shape
 from .validate import check_choice, check_float, check_int
 
 OPTIMIZERS = ("adam", "sgd")
@@ -132,6 +133,7 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     if n_out is not None and data.n_classes > n_out:
         raise ValueError(f"data has {data.n_classes} classes but the model predicts {n_out}: "
                          f"build the model with n_classes={data.n_classes}")
+    _check_data(model, data)
 
     Xtr, ytr, Xte, yte = _tensors(model, data)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -142,11 +144,13 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     shuffler = torch.Generator().manual_seed(seed)
     small = sum(p.numel() for p in params) < SMALL_MODEL
     history = History()
-    best = (math.inf, None)
     since_best = 0
     start = time.perf_counter()
     # epoch 0: the untrained model, so curves start where training starts and divergence has a reference
     start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start)
+    # early stopping may restore the untrained weights too, if no epoch ever beats them
+    best = (history.test_loss[0], {k: v.detach().clone() for k, v in model.state_dict().items()}) \
+        if patience is not None else (math.inf, None)
     blow_up = max(5 * start_loss, start_loss + 1.0)
     model.train()
     for epoch in range(1, epochs + 1):
@@ -196,6 +200,30 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
             yield history
 
 
+def _check_data(model, data: Dataset) -> None:
+    """Refuse data the model cannot learn from, with a message saying what is wrong (instead of a shape error
+    deep inside torch or a silent NaN loss)."""
+    n_classes = check_int("data.n_classes", data.n_classes, 2, None)
+    shape = input_shape(model)
+    for part in ("train", "test"):
+        X, y = np.asarray(getattr(data, f"X_{part}")), np.asarray(getattr(data, f"y_{part}"))
+        if X.dtype.kind not in "biuf" or y.dtype.kind not in "iu":
+            raise TypeError(f"data.X_{part} must hold numbers and data.y_{part} integer class labels; "
+                            f"got dtypes {X.dtype} and {y.dtype}")
+        if len(y) == 0 or y.ndim != 1 or len(X) != len(y):
+            raise ValueError(f"data.X_{part} and data.y_{part} must have the same number (at least 1) of rows, and y "
+                             f"shape (n,); got shapes {X.shape} and {y.shape}")
+        if shape is not None and X.shape[1:] != shape:
+            raise ValueError(f"data.X_{part} must have shape (n, {', '.join(map(str, shape))}) for this model; "
+                             f"got shape {X.shape} (build the model for this data)")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"data.X_{part} must hold finite numbers; got {int(np.sum(~np.isfinite(X)))} "
+                             "NaN or infinite values")
+        if y.min() < 0 or y.max() >= n_classes:
+            raise ValueError(f"data.y_{part} must hold class labels from 0 to {n_classes - 1} "
+                             f"(data.n_classes={n_classes}); got labels from {y.min()} to {y.max()}")
+
+
 def _record(history, model, epoch, Xtr, ytr, Xte, yte, start) -> float:
     train_loss, train_acc = _evaluate(model, Xtr, ytr)
     test_loss, test_acc = _evaluate(model, Xte, yte)
@@ -215,6 +243,9 @@ def train(model: nn.Module, data: Dataset, *, progress: Callable[[History], None
     progress: called with the history at every report. stop: asked after every report; returning True
     cancels the run (status "stopped"). Other keyword options are those of ``training``.
     """
+    for what, fn in (("progress", progress), ("stop", stop)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{what} must be a function or None; got {fn!r} ({type(fn).__name__}) instead")
     history = History()
     for history in training(model, data, **options):
         if progress is not None:

@@ -255,6 +255,8 @@ def hidden_space(H, y, *, title: str | None = None) -> go.Figure:
 def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size: int = 80) -> go.Figure:
     """A grid of small grey (or, with ``zmid``, orange-blue signed) images. stack: shape (n, h, w)."""
     stack = np.asarray(stack, dtype=np.float64)
+    if stack.ndim != 3 or len(stack) == 0:
+        raise ValueError(f"stack must hold at least one image, shape (n, h, w); got shape {stack.shape}")
     n = len(stack)
     cols = min(cols, n)
     rows = -(-n // cols)

@@ -1,0 +1,163 @@
+"""Making a trained network cheaper: pruning, quantization, distillation, and what the weights cost to store.
+
+``prune`` and ``quantize`` return changed copies (the original model is untouched), so a lesson can sweep
+a setting and compare. ``distill`` trains a small student with the one training loop, ``hlkit.train``.
+Only weights (Linear matrices and conv filters) are pruned or quantized; biases are few and stay as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import train as _train
+from .data import Dataset
+from .validate import check_choice, check_float, check_int
+
+SCOPES = ("global", "layer")
+
+
+def _weights(model: nn.Module) -> list[torch.Tensor]:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module built by hlkit; got {type(model).__name__}")
+    found = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    if not found:
+        raise ValueError("model has no weight matrices or filters to compress")
+    return found
+
+
+def n_weights(model: nn.Module) -> int:
+    """Number of weights (matrix entries and filter taps; biases not counted)."""
+    return sum(w.numel() for w in _weights(model))
+
+
+def sparsity(model: nn.Module) -> float:
+    """Fraction of the weights (biases not counted) that are exactly zero, 0 to 1."""
+    weights = _weights(model)
+    return sum(int((w == 0).sum()) for w in weights) / sum(w.numel() for w in weights)
+
+
+class Pruned(NamedTuple):
+    model: nn.Module   # the pruned copy
+    removed: float     # fraction of all weights that are now zero
+
+
+def prune(model: nn.Module, fraction: float, *, scope: str = "global") -> Pruned:
+    """Magnitude pruning: a copy of ``model`` whose smallest weights (by |w|) are set to zero.
+
+    fraction: share of the weights to remove, 0 to 1. scope: "global" ranks all weights of the network
+    together (layers with small weights lose more); "layer" removes the same fraction from every layer.
+    Returns ``Pruned(model, removed)``: the copy and the fraction of weights that are zero in it (at least
+    ``fraction`` up to rounding; weights that were already zero count too).
+    """
+    fraction = check_float("fraction", fraction, 0.0, 1.0)
+    scope = check_choice("scope", scope, SCOPES)
+    pruned = copy.deepcopy(model)
+    weights = _weights(pruned)
+    with torch.no_grad():
+        if scope == "global":
+            magnitudes = torch.cat([w.abs().flatten() for w in weights])
+            k = round(fraction * magnitudes.numel())
+            if k > 0:
+                # rank, not threshold: exactly k weights go even when several share the cut-off magnitude
+                drop = torch.zeros(magnitudes.numel(), dtype=torch.bool)
+                drop[torch.argsort(magnitudes, stable=True)[:k]] = True
+                start = 0
+                for w in weights:
+                    w[drop[start:start + w.numel()].view_as(w)] = 0.0
+                    start += w.numel()
+        else:
+            for w in weights:
+                k = round(fraction * w.numel())
+                if k > 0:
+                    w.view(-1)[torch.argsort(w.abs().flatten(), stable=True)[:k]] = 0.0
+    return Pruned(pruned, sparsity(pruned))
+
+
+def quantize_array(values: np.ndarray, bits: int) -> np.ndarray:
+    """Round ``values`` to 2**bits evenly spaced levels from -max|v| to +max|v| (1 bit: -m or +m)."""
+    bits = check_int("bits", bits, 1, 16)
+    values = np.asarray(values, dtype=np.float64)
+    m = float(np.abs(values).max()) if values.size else 0.0
+    if m == 0.0:
+        return values.copy()
+    step = 2 * m / (2 ** bits - 1)
+    return -m + np.round((values + m) / step) * step
+
+
+def quantize(model: nn.Module, bits: int) -> nn.Module:
+    """A copy of ``model`` whose weights each take one of 2**bits evenly spaced values per layer.
+
+    bits: 1 to 16. Each weight matrix or filter bank gets its own range [-max|w|, +max|w|]; storing it then
+    takes ``bits`` bits per weight plus one number for the range. Biases keep full precision.
+    """
+    bits = check_int("bits", bits, 1, 16)
+    quantized = copy.deepcopy(model)
+    with torch.no_grad():
+        for w in _weights(quantized):
+            w.copy_(torch.as_tensor(quantize_array(w.detach().cpu().numpy(), bits), dtype=w.dtype))
+    return quantized
+
+
+def storage_bytes(model: nn.Module, bits: int = 64) -> int:
+    """Bytes to store the model with every weight at ``bits`` bits, biases and one range per weight tensor
+    at 32 bits (64 bits: everything as float64, as hlkit computes)."""
+    bits = check_int("bits", bits, 1, 64)
+    weights = _weights(model)
+    n_w = sum(w.numel() for w in weights)
+    n_other = sum(p.numel() for p in model.parameters()) - n_w
+    if bits == 64:
+        return 8 * (n_w + n_other)
+    return math.ceil(n_w * bits / 8) + 4 * (n_other + len(weights))
+
+
+def distill(student: nn.Module, teacher: nn.Module, data: Dataset, *, temperature: float = 2.0, copies: int = 4,
+            seed: int = 0, **options) -> _train.History:
+    """Train ``student`` (in place) to imitate ``teacher`` on ``data``'s training inputs, with hlkit.train.
+
+    Soft targets through the one training loop: hlkit.train learns from class labels, so each training
+    input appears ``copies`` times, each time labelled with a class drawn from the teacher's tempered
+    probabilities softmax(logits / temperature). On average this is the cross-entropy against the teacher's
+    soft targets (the usual distillation loss), estimated by sampling. The test split keeps the true labels,
+    so the history's test accuracy is the student's real score. ``options`` go to ``hlkit.train.train``
+    (epochs, lr, batch_size, ...). Returns the History. Student and teacher must take the same inputs, apart
+    from shape: images are flattened for an MLP (student or teacher).
+    """
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")
+    temperature = check_float("temperature", temperature, 0.0, 100.0, low_open=True)
+    copies = check_int("copies", copies, 1, 100)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    dtype = next(teacher.parameters()).dtype
+    with torch.no_grad():
+        was_training = teacher.training
+        teacher.eval()
+        X_teacher = data.X_train.reshape(len(data.X_train), *_input_shape(teacher, data))
+        logits = teacher(torch.as_tensor(X_teacher, dtype=dtype)).double()
+        teacher.train(was_training)
+    if logits.shape[1] == 1:   # binary: one logit -> two class scores
+        logits = torch.cat([torch.zeros_like(logits), logits], dim=1)
+    proba = torch.softmax(logits / temperature, dim=1).numpy()
+    rng = np.random.default_rng(seed)
+    cumulative = proba.cumsum(axis=1)
+    draws = rng.random((copies, len(proba), 1))
+    labels = np.minimum((draws > cumulative[None]).sum(axis=2), proba.shape[1] - 1).reshape(-1)
+    X = np.concatenate([data.X_train] * copies)
+    shape = _input_shape(student, data)
+    soft = Dataset(X.reshape(len(X), *shape), labels.astype(np.int64), data.X_test.reshape(len(data.X_test), *shape),
+                   data.y_test, data.n_classes, data.name + " (teacher's labels)", data.class_names)
+    return _train.train(student, soft, seed=seed, **options)
+
+
+def _input_shape(model, data) -> tuple:
+    """Input shape a model takes: flat vectors for an MLP, the data's own shape otherwise."""
+    hidden = getattr(model, "hidden", None)
+    if hidden is not None and getattr(model, "features", None) is None:
+        first = hidden[0] if len(hidden) else model.out
+        return (first.in_features,)
+    return tuple(data.X_train.shape[1:])

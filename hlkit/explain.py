@@ -1,0 +1,166 @@
+"""Attributions: which parts of an input pushed a model's output up or down, as numpy arrays.
+
+Three methods, each answering "how much did each input number contribute to the score of one class?":
+
+- ``saliency``: gradient x input, the first-order (Taylor) share of each input in the score.
+- ``occlusion``: cover part of the input and see how much the score drops (no gradients: any model).
+- ``lrp``: layer-wise relevance propagation with the epsilon rule, for MLPs: the score is passed back
+  layer by layer in proportion to each neuron's contribution, so the input relevances add up to the score
+  (minus what the biases and epsilon absorb; ``lrp_bias_share`` measures that part).
+
+The score is the logit of the target class; for a binary model (one logit) it is that logit, so positive
+attributions push toward class 1 and negative toward class 0. Nothing here trains or draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .validate import check_float, check_int
+
+
+def _dtype(model):
+    return next(model.parameters()).dtype
+
+
+def _targets(logits: torch.Tensor, target) -> torch.Tensor:
+    """The class whose score is explained, per row: the predicted class when ``target`` is None."""
+    n, k = logits.shape
+    if k == 1:
+        return torch.zeros(n, dtype=torch.long)   # binary: the single logit
+    if target is None:
+        return logits.argmax(dim=1)
+    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (n,)).copy(), dtype=torch.long)
+    if t.min() < 0 or t.max() >= k:
+        raise ValueError(f"target must be a class index 0..{k - 1} (or one per input); got {np.asarray(target)!r}")
+    return t
+
+
+def _inputs(model, X) -> torch.Tensor:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module built by hlkit; got {type(model).__name__}")
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim < 2:
+        raise ValueError(f"X must hold a batch of inputs, shape (n, ...); got shape {X.shape} (add a first axis)")
+    return torch.as_tensor(X, dtype=_dtype(model))
+
+
+def scores(model: nn.Module, X, *, target=None) -> np.ndarray:
+    """The explained score per input: the target class's logit (predicted class if None), shape (n,)."""
+    x = _inputs(model, X)
+    with torch.no_grad():
+        logits = model(x)
+    return logits.gather(1, _targets(logits, target)[:, None])[:, 0].numpy().copy()
+
+
+def saliency(model: nn.Module, X, *, target=None) -> np.ndarray:
+    """Gradient x input: d(score)/d(input) times the input, the same shape as X.
+
+    X: shape (n, n_inputs) for an MLP or (n, 1, H, W) for a CNN. target: the class whose logit is explained,
+    one index or one per input (None = each input's predicted class; ignored for binary models).
+    For a model without hidden layers and biases, the attributions add up exactly to the score.
+    """
+    x = _inputs(model, X).requires_grad_(True)
+    was_training = model.training
+    model.eval()
+    try:
+        logits = model(x)
+        chosen = logits.gather(1, _targets(logits.detach(), target)[:, None]).sum()
+        (grad,) = torch.autograd.grad(chosen, x)
+    finally:
+        model.train(was_training)
+    return (grad * x).detach().numpy().copy()
+
+
+def occlusion(model: nn.Module, X, *, patch: int = 2, fill: float = 0.0, target=None) -> np.ndarray:
+    """How much the score drops when a patch of the input is covered with ``fill``.
+
+    Images X of shape (n, 1, H, W): every patch x patch square (stride 1) is covered in turn; each pixel
+    gets the mean drop over the squares that cover it -> shape (n, H, W). Vectors X of shape (n, d): each
+    input is covered alone (``patch`` is ignored) -> shape (n, d). Positive = covering it lowers the score
+    (the part supported the class); negative = the part spoke against it.
+    """
+    fill = check_float("fill", fill)
+    x = _inputs(model, X)
+    base_logits = _forward(model, x)
+    t = _targets(base_logits, target)[:, None]
+    base = base_logits.gather(1, t)[:, 0]
+    if x.ndim == 2:
+        drops = torch.empty_like(x)
+        for j in range(x.shape[1]):
+            covered = x.clone()
+            covered[:, j] = fill
+            drops[:, j] = base - _forward(model, covered).gather(1, t)[:, 0]
+        return drops.numpy().copy()
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"X must have shape (n, d) or (n, 1, H, W); got shape {tuple(x.shape)}")
+    H, W = x.shape[-2:]
+    patch = check_int("patch", patch, 1, min(H, W))
+    total = torch.zeros(x.shape[0], H, W, dtype=x.dtype)
+    count = torch.zeros(H, W, dtype=x.dtype)
+    for top in range(H - patch + 1):
+        for left in range(W - patch + 1):
+            covered = x.clone()
+            covered[:, :, top:top + patch, left:left + patch] = fill
+            drop = base - _forward(model, covered).gather(1, t)[:, 0]
+            total[:, top:top + patch, left:left + patch] += drop[:, None, None]
+            count[top:top + patch, left:left + patch] += 1
+    return (total / count).numpy().copy()
+
+
+@torch.no_grad()
+def _forward(model, x):
+    was_training = model.training
+    model.eval()
+    try:
+        return model(x)
+    finally:
+        model.train(was_training)
+
+
+def _mlp_layers(model):
+    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]
+    if any(not isinstance(layer, nn.Linear) for layer in layers):
+        raise TypeError("lrp needs an MLP built by hlkit.models.mlp (a CNN is not supported: use saliency or occlusion)")
+    return layers
+
+
+def _lrp(model, X, epsilon, target):
+    layers = _mlp_layers(model)
+    epsilon = check_float("epsilon", epsilon, 0.0, None)
+    x = _inputs(model, X)
+    if x.ndim != 2:
+        raise ValueError(f"X must have shape (n, n_inputs) for an MLP; got shape {tuple(x.shape)}")
+    with torch.no_grad():
+        acts = model.layer_outputs(x)[:-1]   # what each Linear layer receives: [features, hidden 1..L]
+        logits = model.out(acts[-1])
+        t = _targets(logits, target)
+        relevance = torch.zeros_like(logits)
+        relevance[torch.arange(len(t)), t] = logits[torch.arange(len(t)), t]   # start: the score itself
+        for layer, a in zip(reversed(layers), reversed(acts), strict=True):
+            z = a @ layer.weight.T + layer.bias                      # (n, n_out): pre-activations
+            stabilized = z + epsilon * torch.where(z >= 0, 1.0, -1.0).to(z.dtype)
+            # each input j gets the share a_j w_kj / z_k of neuron k's relevance; the bias keeps its share
+            relevance = a * ((relevance / stabilized) @ layer.weight)
+    return relevance.numpy().copy(), logits.gather(1, t[:, None])[:, 0].numpy().copy()
+
+
+def lrp(model: nn.Module, X, *, epsilon: float = 1e-6, target=None) -> np.ndarray:
+    """Layer-wise relevance propagation, epsilon rule, for an MLP: relevance of each input feature, shape
+    (n, n_features) (the features the first layer sees: for 2-D models the scaled x1, x2, ...).
+
+    The score (target logit) is split backwards, layer by layer: neuron k's relevance R_k goes to the neurons
+    j feeding it in proportion to a_j w_kj / (z_k + epsilon sign(z_k)), with z_k = sum_j a_j w_kj + b_k.
+    The relevances therefore add up to the score, except the share kept by the biases and epsilon (zero for
+    a network without biases and epsilon = 0); a larger epsilon damps small, noisy contributions.
+    """
+    return _lrp(model, X, epsilon, target)[0]
+
+
+def lrp_bias_share(model: nn.Module, X, *, epsilon: float = 1e-6, target=None) -> np.ndarray:
+    """The part of each score that ``lrp`` does not pass to the inputs (kept by biases and epsilon):
+    score - sum of input relevances, shape (n,)."""
+    relevance, score = _lrp(model, X, epsilon, target)
+    return score - relevance.sum(axis=1)

@@ -1,0 +1,106 @@
+"""hlkit.compress: pruning and quantization return copies with the promised weights; distillation trains."""
+
+import numpy as np
+import pytest
+import torch
+
+import hlkit as hl
+from hlkit import compress
+
+
+def weight_arrays(model):
+    return [p.detach().numpy().copy() for n, p in model.named_parameters() if n.endswith("weight")]
+
+
+def test_global_pruning_removes_the_smallest_weights_of_a_copy():
+    model = hl.mlp([8, 6], seed=1)
+    before = weight_arrays(model)
+    pruned, removed = compress.prune(model, 0.5)
+    assert removed == pytest.approx(0.5, abs=1 / compress.n_weights(model))
+    for w, w0 in zip(weight_arrays(model), before, strict=True):
+        np.testing.assert_array_equal(w, w0)   # the original is untouched
+    after = np.concatenate([w.ravel() for w in weight_arrays(pruned)])
+    original = np.concatenate([w.ravel() for w in before])
+    kept = after != 0
+    assert np.abs(original[kept]).min() >= np.abs(original[~kept]).max()
+    np.testing.assert_array_equal(after[kept], original[kept])
+    assert compress.sparsity(pruned) == removed
+
+
+def test_layer_pruning_removes_the_same_share_in_every_layer():
+    model = hl.cnn(seed=2)
+    pruned, removed = compress.prune(model, 0.3, scope="layer")
+    for w in weight_arrays(pruned):
+        assert (w == 0).mean() == pytest.approx(0.3, abs=1 / w.size)
+    assert 0.29 < removed < 0.31
+    for n, p in pruned.named_parameters():
+        if n.endswith("bias"):
+            np.testing.assert_array_equal(p.detach().numpy(), dict(model.named_parameters())[n].detach().numpy())
+
+
+def test_pruning_extremes_and_errors():
+    model = hl.mlp([4], seed=0)
+    assert compress.prune(model, 0.0).removed == 0.0
+    assert compress.prune(model, 1.0).removed == 1.0
+    with pytest.raises(ValueError, match="fraction"):
+        compress.prune(model, 1.5)
+    with pytest.raises(ValueError, match="scope"):
+        compress.prune(model, 0.5, scope="neuron")
+
+
+def test_quantize_array_uses_evenly_spaced_levels_within_half_a_step():
+    values = np.random.default_rng(0).normal(size=500)
+    m = np.abs(values).max()
+    for bits in (1, 2, 3, 8):
+        q = compress.quantize_array(values, bits)
+        step = 2 * m / (2 ** bits - 1)
+        assert len(np.unique(q)) <= 2 ** bits
+        assert np.abs(q - values).max() <= step / 2 + 1e-12
+        assert np.abs(q).max() == pytest.approx(m)
+    assert set(np.round(compress.quantize_array(values, 1), 12)) == {round(-m, 12), round(m, 12)}
+    with pytest.raises(ValueError, match="bits"):
+        compress.quantize_array(values, 0)
+
+
+def test_quantize_model_returns_a_copy_with_few_distinct_weights():
+    model = hl.mlp([16, 8], n_inputs=5, n_classes=3, seed=3)
+    before = weight_arrays(model)
+    q = compress.quantize(model, 2)
+    for w, w0 in zip(weight_arrays(q), before, strict=True):
+        assert len(np.unique(w)) <= 4
+        assert not np.array_equal(w, w0)
+    for w, w0 in zip(weight_arrays(model), before, strict=True):
+        np.testing.assert_array_equal(w, w0)
+    assert q.out.weight.dtype == torch.float64
+
+
+def test_storage_bytes_counts_bits_per_weight():
+    model = hl.mlp([4], seed=0)   # 2*4 + 4*1 = 12 weights, 4 + 1 = 5 biases, 2 weight tensors
+    assert compress.storage_bytes(model) == 8 * hl.n_params(model)
+    assert compress.storage_bytes(model, 8) == 12 + 4 * (5 + 2)
+    assert compress.storage_bytes(model, 1) == 2 + 4 * (5 + 2)
+
+
+def test_distill_trains_a_student_to_agree_with_its_teacher():
+    data = hl.make_dataset("circle", n_points=300, seed=1)
+    teacher = hl.mlp([8, 8], seed=0)
+    hl.train.train(teacher, data, epochs=150, lr=0.03)
+    student = hl.mlp([3], seed=1)
+    history = compress.distill(student, teacher, data, temperature=0.5, copies=2, epochs=150, lr=0.03)
+    assert isinstance(history, hl.train.History) and history.status == "done"
+    def predicted(model):
+        return hl.probe.predict_proba(model, data.X_test).argmax(1)
+
+    agree = predicted(student) == predicted(teacher)
+    assert agree.mean() > 0.85
+    assert history.test_acc[-1] == pytest.approx(hl.train.evaluate(student, data.X_test, data.y_test)[1])
+
+
+def test_distill_flattens_images_for_an_mlp_student():
+    data = hl.load_digits()
+    teacher = hl.cnn(seed=0)
+    student = hl.mlp([4], n_inputs=64, n_classes=10, seed=0)
+    history = compress.distill(student, teacher, data, copies=1, epochs=1, batch_size=256)
+    assert len(history.epoch) == 2
+    with pytest.raises(ValueError, match="temperature"):
+        compress.distill(student, teacher, data, temperature=0)

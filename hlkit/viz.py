@@ -275,3 +275,43 @@ def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size
     fig.update_layout(width=size * cols + 20, height=(size + (18 if titles else 0)) * rows + 20,
                       margin=dict(l=5, r=5, t=25 if titles else 5, b=5))
     return fig
+
+
+def curves(x, series: dict, *, x_title: str, y_title: str, title: str | None = None, y_range=None,
+           markers: bool = True) -> go.Figure:
+    """Line chart of several named series over the same x values (e.g. accuracy vs fraction pruned).
+
+    x: shape (n,); series: name -> values of shape (n,); y_range: [low, high] or None (automatic).
+    """
+    fig = go.Figure()
+    for i, (name, ys) in enumerate(series.items()):
+        fig.add_trace(go.Scatter(x=_r(x), y=_r(ys), name=str(name), mode="lines+markers" if markers else "lines",
+                                 line=dict(color=class_color(i))))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, range=y_range)
+    fig.update_layout(title=title, width=480, height=320, margin=dict(l=50, r=20, t=40 if title else 20, b=40),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def point_attributions(X, A, *, input_names=("x1", "x2"), title: str | None = None) -> go.Figure:
+    """Per-point attributions on the plane: one panel per input, each point X[i] (shape (n, 2)) coloured by
+    its attribution A[i, j] (shape (n, n_inputs)): blue pushed the score up, orange pushed it down."""
+    X, A = np.asarray(X, dtype=np.float64), np.asarray(A, dtype=np.float64)
+    span = max(float(np.abs(A).max()), 1e-9)
+    names = list(input_names)[:A.shape[1]]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"attribution to {n}" for n in names],
+                        horizontal_spacing=0.06)
+    for j, name in enumerate(names):
+        fig.add_trace(go.Scatter(
+            x=_r(X[:, 0]), y=_r(X[:, 1]), mode="markers", name=name, showlegend=False,
+            marker=dict(color=_r(A[:, j]), colorscale=SIGNED_SCALE, cmin=-span, cmax=span, size=7,
+                        line=dict(color="#555", width=0.5), showscale=j == len(names) - 1,
+                        colorbar=dict(thickness=10, len=0.8)),
+            hovertemplate=f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{name}: %{{marker.color:.2f}}<extra></extra>"),
+            row=1, col=j + 1)
+    fig.update_xaxes(range=[-6.2, 6.2], showticklabels=False)
+    fig.update_yaxes(range=[-6.2, 6.2], showticklabels=False)
+    fig.update_layout(title=title, width=300 * len(names) + 60, height=330,
+                      margin=dict(l=10, r=10, t=60 if title else 40, b=10), plot_bgcolor="white")
+    return fig

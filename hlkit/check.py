@@ -56,10 +56,210 @@ def close(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-8, h
 # Lesson checks. Each lesson's checks sit in their own section, in lesson order.
 
 # --- lesson 01 ---
+def _near(what: str, got, expected, *, tol: float, hint: str) -> None:
+    """Like ``close``, but a failure says only how many entries are off, not by how much: the size of the
+    gap would give away the answer (a doubled answer is off by exactly the answer)."""
+    expected = np.asarray(expected, dtype=np.float64)
+    got = as_array(what, got, expected.shape, hint)
+    off = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if off.any():
+        fail(what, f"values within {tol:g} of the right answer",
+             "a different value" if off.size == 1 else f"{int(off.sum())} of {off.size} values different", hint)
+    passed(f"{what}: correct")
+
+
+# The numbers of lesson 01's exercises (the notebook prints the same ones).
+_L01_NEURON = dict(x=[2.0, -1.0, 0.5], w=[0.5, 1.0, -2.0], b=0.5)
+_L01_W1, _L01_B1 = [[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]], [1.0, 0.0, -1.0]
+_L01_W2, _L01_B2 = [[2.0, -1.0, 0.5]], [0.5]
+
+
+def l01_neuron_output(value) -> None:
+    """Exercise 1: the output of one sigmoid neuron with inputs x, weights w and bias b of lesson 01."""
+    from .scratch import sigmoid
+
+    x, w, b = (np.asarray(_L01_NEURON[k], dtype=np.float64) for k in "xwb")
+    z = float(w @ x + b)
+    got = float(as_array("neuron output", value, (), "give one number, e.g. a float"))
+    if np.isclose(got, z):
+        fail("neuron output", "the output after the activation", "the weighted sum z",
+             "you stopped one step early: apply the sigmoid 1 / (1 + e^-z) to the weighted sum")
+    if np.isclose(got, float(sigmoid(w @ x))):
+        fail("neuron output", "the bias included", "a value that leaves the bias out",
+             "the weighted sum is w1*x1 + w2*x2 + w3*x3 + b: add b before the activation")
+    if np.isclose(got, np.tanh(z)) or np.isclose(got, max(z, 0.0)):
+        fail("neuron output", "a sigmoid output", "the output of a different activation",
+             "this neuron uses the sigmoid 1 / (1 + e^-z), not tanh or relu")
+    if not 0.0 < got < 1.0:
+        fail("neuron output", "a number between 0 and 1 (a sigmoid output)", f"{got:.4g}",
+             "the sigmoid squeezes every z into (0, 1)")
+    _near("neuron output", got, sigmoid(z), tol=1e-4,
+          hint="compute z = w @ x + b first (np.dot or @), then 1 / (1 + np.exp(-z))")
+
+
+def l01_linear_collapse(W_combined, b_combined) -> None:
+    """Exercise 2: the one linear layer (W, b) that computes the same as lesson 01's two stacked linear layers."""
+    W1, b1, W2, b2 = (np.asarray(v, dtype=np.float64) for v in (_L01_W1, _L01_B1, _L01_W2, _L01_B2))
+    W = as_array("combined weights", W_combined)
+    if W.shape == (2, 1):
+        fail("combined weights", "shape (1, 2): 1 output, 2 inputs", "shape (2, 1)",
+             "PyTorch stores W as (outputs, inputs); the second layer acts last, so W2 comes first: W2 @ W1")
+    W = as_array("combined weights", W_combined, (1, 2),
+                 "the combined layer maps 2 inputs to 1 output: W2 @ W1 has shape (1, 2)")
+    if not np.allclose(W, W2 @ W1):
+        fail("combined weights", "the product of the two weight matrices",
+             "a (1, 2) matrix that maps inputs differently",
+             "layer 2 receives W1 @ x + b1 and multiplies it by W2: W2 @ (W1 @ x + b1) + b2; "
+             "the weights are the part that multiplies x")
+    passed("combined weights: correct")
+    b = as_array("combined bias", b_combined, None).reshape(-1)
+    if b.shape != (1,):
+        fail("combined bias", "1 number (shape (1,))", f"shape {np.shape(b_combined)}",
+             "one output neuron has one bias")
+    if np.allclose(b, b2) or np.allclose(b, b1.sum() + b2):
+        fail("combined bias", "the first bias carried through the second layer", "a different bias",
+             "the first layer's bias b1 also passes through W2: the constant part is W2 @ b1 + b2")
+    _near("combined bias", b, W2 @ b1 + b2, tol=1e-6,
+          hint="expand W2 @ (W1 @ x + b1) + b2 and collect the terms without x")
+
 
 # --- lesson 02 ---
+# The tiny 2-3-2-1 tanh network of lessons 02 and 03 (the notebooks print the same numbers).
+_TINY_PARAMS = [
+    ([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]], [0.0, 0.5, -0.5]),
+    ([[1.0, -1.0, 0.5], [-0.5, 1.0, 1.0]], [0.0, 0.25]),
+    ([[2.0, -1.0]], [0.5]),
+]
+_L02_X_EXERCISE = [[-0.5, 1.0]]
+_L02_X_BATCH = [[0.5, -0.25], [-0.5, 1.0], [1.0, 1.0], [0.0, 0.0]]
+_L02_HIDDEN = [8, 4]
+
+
+def _tiny():
+    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)) for W, b in _TINY_PARAMS]
+
+
+def l02_network_output(p) -> None:
+    """Exercise 1: P(class 1) of the tiny network for the input x = (-0.5, 1.0)."""
+    from .scratch import forward
+
+    cache = forward(_tiny(), np.asarray(_L02_X_EXERCISE), "tanh")
+    got = as_array("network output", p, None, "give one number").reshape(-1)
+    if got.shape != (1,):
+        fail("network output", "one number (the probability of class 1)", f"shape {np.shape(p)}",
+             "the network has a single output neuron")
+    if np.isclose(got[0], cache.logits[0, 0], rtol=1e-4, atol=1e-4):
+        fail("network output", "a probability", "the logit (the output's weighted sum)",
+             "turn the logit into a probability with the sigmoid 1 / (1 + e^-z)")
+    if not 0.0 < got[0] < 1.0:
+        fail("network output", "a probability between 0 and 1", f"{got[0]:.4g}",
+             "finish with the sigmoid of the output's weighted sum")
+    _near("network output", got[0], cache.proba[0, 0], tol=1e-4,
+          hint="go layer by layer: z1 = W1 @ x + b1, a1 = tanh(z1), z2 = W2 @ a1 + b2, a2 = tanh(z2), "
+               "z3 = W3 @ a2 + b3, p = sigmoid(z3); no tanh on the last layer")
+
+
+def l02_batch_weighted_sums(Z1) -> None:
+    """Exercise 2: the first hidden layer's weighted sums for the batch of four inputs, shape (4, 3)."""
+    (W1, b1), *_ = _tiny()
+    X = np.asarray(_L02_X_BATCH)
+    got = as_array("weighted sums Z1", Z1)
+    if got.shape == (3, 4):
+        fail("weighted sums Z1", "shape (4, 3): one row per input, one column per neuron", "shape (3, 4)",
+             "with one input per row, write X @ W1.T + b1 (not W1 @ X.T)")
+    got = as_array("weighted sums Z1", Z1, (4, 3), "4 inputs (rows) times 3 neurons (columns): X @ W1.T + b1")
+    if np.allclose(got, X @ W1.T):
+        fail("weighted sums Z1", "the biases added", "the products without the bias",
+             "add b1: numpy adds the (3,) bias vector to every row of the (4, 3) matrix")
+    if np.allclose(got, np.tanh(X @ W1.T + b1)):
+        fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations tanh(z)",
+             "this exercise asks for z, not a = tanh(z)")
+    _near("weighted sums Z1", got, X @ W1.T + b1, tol=1e-6,
+          hint="X @ W1.T + b1, with X of shape (4, 2) and W1 of shape (3, 2)")
+
+
+def l02_n_params(count) -> None:
+    """Exercise 3: the number of weights and biases of an MLP with 2 inputs, hidden layers [8, 4], 1 output."""
+    sizes = [2, *_L02_HIDDEN, 1]
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    biases = sum(sizes[1:])
+    got = as_array("parameter count", count, (), "give one whole number")
+    if float(got) == weights:
+        fail("parameter count", "weights and biases", "the weights only",
+             "every neuron (hidden and output) also has one bias")
+    if float(got) == weights + biases + sizes[0]:
+        fail("parameter count", "no parameters for the inputs", "one too many per input",
+             "the input layer only holds the numbers: it has no weights or biases")
+    if float(got) != weights + biases:
+        fail("parameter count", "a whole number: inputs x outputs weights plus one bias per neuron, per layer",
+             f"{got:g}", "layer by layer: 2 -> 8, 8 -> 4, 4 -> 1; a layer from n to m neurons has n*m + m parameters")
+    passed("parameter count: correct")
+
 
 # --- lesson 03 ---
+_L03_P, _L03_Y = [0.9, 0.3, 0.6], [1, 0, 1]
+_L03_X, _L03_LABEL, _L03_LR = [[0.5, -0.25]], [1], 0.5
+
+
+def l03_bce(loss) -> None:
+    """Exercise 1: the mean binary cross-entropy of predictions p = [0.9, 0.3, 0.6] for labels y = [1, 0, 1]."""
+    p, y = np.asarray(_L03_P), np.asarray(_L03_Y, dtype=np.float64)
+    each = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    got = float(as_array("cross-entropy", loss, (), "give one number: the mean over the three points"))
+    if np.isclose(got, each.sum()):
+        fail("cross-entropy", "the mean over the points", "the sum", "divide by the number of points (np.mean)")
+    if np.isclose(got, -each.mean()) or got < 0:
+        fail("cross-entropy", "a positive number", "a negative one",
+             "log of a probability is negative: the loss is MINUS the mean of y log p + (1 - y) log(1 - p)")
+    if np.isclose(got, np.mean(-np.log(p))):
+        fail("cross-entropy", "the label-0 point scored by log(1 - p)", "log p used for every point",
+             "for a point with label 0 the loss is -log(1 - p): the probability it gave to class 0")
+    _near("cross-entropy", got, each.mean(), tol=1e-4,
+          hint="np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))), with the natural log")
+
+
+def _l03_output_gradient():
+    from .scratch import backward, forward
+
+    params = _tiny()
+    cache = forward(params, np.asarray(_L03_X), "tanh")
+    return params, cache, backward(params, cache, _L03_LABEL)
+
+
+def l03_output_gradient(dW3) -> None:
+    """Exercise 2: dLoss/dW3, the gradient of the output layer's weights of the tiny network for x = (0.5, -0.25), y = 1."""
+    params, cache, grads = _l03_output_gradient()
+    got = as_array("output weight gradient dW3", dW3, None).reshape(-1)
+    if got.shape != (2,):
+        fail("output weight gradient dW3", "2 numbers, shape (1, 2) like W3", f"shape {np.shape(dW3)}",
+             "one gradient per weight: W3 has 2 weights")
+    want = grads.W[2].reshape(-1)
+    if np.allclose(got, -want, rtol=1e-4, atol=1e-6):
+        fail("output weight gradient dW3", "the opposite sign", "the right size with the wrong sign",
+             "dLoss/dz3 is p - y (negative here: p is below the label 1)")
+    if np.allclose(got, want / cache.a[2].reshape(-1), rtol=1e-4, atol=1e-6):
+        fail("output weight gradient dW3", "dLoss/dz3 times each weight's input", "dLoss/dz3 alone",
+             "chain rule: z3 = W3 @ a2 + b3, so dz3/dW3 = a2; multiply p - y by the hidden layer 2 activations")
+    _near("output weight gradient dW3", got, want, tol=1e-4,
+          hint="(p - y) * a2, with p the network's probability and a2 the second hidden layer's activations")
+
+
+def l03_gradient_step(W3_new) -> None:
+    """Exercise 3: W3 after one gradient-descent step with learning rate 0.5."""
+    params, _, grads = _l03_output_gradient()
+    W3, dW3 = params[2][0], grads.W[2]
+    got = as_array("W3 after one step", W3_new, None).reshape(-1)
+    if got.shape != (2,):
+        fail("W3 after one step", "2 numbers, shape (1, 2) like W3", f"shape {np.shape(W3_new)}",
+             "the step changes each of W3's 2 weights")
+    if np.allclose(got, (W3 + _L03_LR * dW3).reshape(-1), rtol=1e-4, atol=1e-6):
+        fail("W3 after one step", "a step downhill", "a step uphill",
+             "gradient DEscent subtracts: w_new = w - lr * dLoss/dw")
+    if np.allclose(got, W3.reshape(-1)):
+        fail("W3 after one step", "changed weights", "the unchanged W3", "subtract lr * dW3 from W3")
+    _near("W3 after one step", got, (W3 - _L03_LR * dW3).reshape(-1), tol=1e-4,
+          hint="W3 - 0.5 * dW3, with dW3 from exercise 2")
+
 
 # --- lesson 04 ---
 

@@ -236,8 +236,8 @@ def from_csv(path, *, label: str | int = -1, train_ratio: float = 0.7, seed: int
     if not path.is_file():
         raise FileNotFoundError(f"path: no CSV file at {str(path)!r}")
     if path.stat().st_size > MAX_CSV_BYTES:
-        raise ValueError(f"path: the CSV file {path.name!r} may be at most {MAX_CSV_BYTES // 2**20} MB; "
-                         f"got {path.stat().st_size / 2**20:.0f} MB")
+        raise ValueError(f"path: the CSV file {path.name!r} may be at most {MAX_CSV_BYTES:,} bytes; "
+                         f"got {path.stat().st_size:,} bytes")
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]

@@ -266,7 +266,154 @@ def l03_gradient_step(W3_new) -> None:
 # --- lesson 05 ---
 
 # --- lesson 06 ---
+# Lesson 06's exercise questions (the notebook states the same numbers).
+_L06_CONV = dict(c_in=8, c_out=16, k=3)     # the second conv layer of hl.cnn()
+_L06_IMAGE, _L06_KERNEL = 8, 3              # an 8x8 image, a 3x3 filter, no padding, stride 1, then 2x2 pooling
+
+
+def _whole(what: str, value, hint: str) -> int:
+    """``value`` as a whole number, or a failed check."""
+    got = float(as_array(what, value, (), hint or "give one whole number"))
+    if got != round(got):
+        fail(what, "a whole number", f"{got:g}", hint)
+    return int(round(got))
+
+
+def l06_conv_params(n) -> None:
+    """Exercise 1: trainable numbers of a 3x3 conv layer from 8 input channels to 16 filters (with biases)."""
+    c_in, c_out, k = _L06_CONV["c_in"], _L06_CONV["c_out"], _L06_CONV["k"]
+    got = _whole("conv parameters", n, "count the numbers in all filters, then add the biases")
+    weights = c_out * c_in * k * k
+    if got == weights:
+        fail("conv parameters", "weights and biases", "the weights only", "each filter also has one bias")
+    if got == c_out * k * k + c_out:
+        fail("conv parameters", "filters that see every input channel", "one 3x3 grid per filter",
+             "a filter spans all input channels: each of the 16 filters holds 8 x 3 x 3 weights")
+    if got != weights + c_out:
+        fail("conv parameters", "filters x (input channels x 3 x 3) + one bias per filter", f"{got}",
+             "the image size does not matter: the same filters slide over every position")
+    passed("conv parameters: correct")
+
+
+def l06_output_size(conv_side, pooled_side) -> None:
+    """Exercise 2: side of the output of a 3x3 filter (no padding, stride 1) on an 8x8 image, and after 2x2 pooling."""
+    side = _L06_IMAGE - _L06_KERNEL + 1
+    got = _whole("side after the convolution", conv_side, "one whole number: the output is square")
+    if got == _L06_IMAGE:
+        fail("side after the convolution", "a smaller image (no padding)", "the input's size",
+             "without padding the 3x3 window must fit entirely inside the image: how many positions fit in a row?")
+    if got != side:
+        fail("side after the convolution", "the number of positions a 3-wide window has in an 8-wide row",
+             f"{got}", "a window of width k fits in a row of width n at n - k + 1 positions")
+    passed("side after the convolution: correct")
+    got = _whole("side after pooling", pooled_side, "one whole number")
+    if got != side // 2:
+        fail("side after pooling", "half the side after the convolution (rounded down)", f"{got}",
+             "2x2 max pooling keeps one number per 2x2 block")
+    passed("side after pooling: correct")
+
+
+def l06_edge_filter(kernel) -> None:
+    """Exercise 3: a 3x3 filter that responds to vertical edges (dark left, bright right), not to flat areas
+    or horizontal edges."""
+    k = as_array("edge filter", kernel, (3, 3), "a 3x3 array, e.g. np.array([[...], [...], [...]])")
+    flat = np.ones((3, 3))
+    vertical = np.tile([0.0, 0.0, 1.0], (3, 1))     # dark on the left, bright on the right
+    horizontal = vertical.T                           # dark on top, bright below
+    if not np.isclose((k * flat).sum(), 0.0):
+        fail("edge filter", "response 0 on a flat (uniform) patch", f"response {(k * flat).sum():.3g}",
+             "make the weights sum to zero, so uniform areas give 0")
+    if not (k * vertical).sum() > 0.5:
+        fail("edge filter", "a clearly positive response (> 0.5) to a dark-left, bright-right edge",
+             f"response {(k * vertical).sum():.3g}",
+             "put negative weights in the left column and positive ones in the right column")
+    if not abs((k * horizontal).sum()) < 1e-6:
+        fail("edge filter", "response 0 to a horizontal edge (dark top, bright bottom)",
+             f"response {(k * horizontal).sum():.3g}",
+             "let every row add up to zero (negative left, positive right), so top-bottom changes cancel")
+    passed("edge filter: responds to vertical edges only")
+
 
 # --- lesson 07 ---
+_L07_W, _L07_X = [2.0, -1.0, 0.5], [1.0, 3.0, -2.0]   # a linear score s = w . x (no bias)
+
+
+def l07_gradient_times_input(attributions) -> None:
+    """Exercise 1: gradient x input, by hand, for the linear score s = w . x with lesson 07's w and x."""
+    w, x = np.asarray(_L07_W), np.asarray(_L07_X)
+    got = as_array("gradient x input", attributions, (3,), "one number per input: shape (3,)")
+    if np.allclose(got, w):
+        fail("gradient x input", "the gradient multiplied by the input", "the gradient alone",
+             "the gradient of w . x with respect to x is w; now multiply it by x, entry by entry")
+    if np.isclose(got.sum(), float(w @ x)) and not np.allclose(got, w * x):
+        fail("gradient x input", "one attribution per input", "numbers that add up right but are split wrongly",
+             "entry i is w_i times x_i")
+    if not np.allclose(got, w * x):
+        fail("gradient x input", "entries w_i * x_i (they add up to the score)", "different numbers",
+             "multiply entry by entry: w * x in numpy (not the dot product)")
+    passed("gradient x input: correct, and the three add up to the score")
+
+
+def l07_top_pixels(model, image, pixels) -> None:
+    """Exercise 2: the 5 pixels (flat indices 0..63) with the largest gradient x input for one 8x8 image and
+    its predicted class."""
+    from .explain import saliency
+
+    image = np.asarray(image, dtype=np.float64)
+    # an MLP takes the image as a flat row of 64 numbers, a CNN as (1, 1, 8, 8)
+    image = image.reshape(1, -1) if hasattr(model, "hidden") else image.reshape(1, 1, 8, 8)
+    got = as_array("top pixels", pixels, None, "five flat pixel indices, e.g. [3, 12, ...]").reshape(-1)
+    if got.shape != (5,):
+        fail("top pixels", "5 pixel indices", f"{got.shape[0]} numbers", "take the last 5 of np.argsort")
+    if not np.all((got >= 0) & (got < 64) & (got == np.round(got))):
+        fail("top pixels", "flat indices 0..63", "numbers outside that range or not whole",
+             "flatten the (8, 8) map with .ravel() before np.argsort")
+    scores = saliency(model, image).reshape(-1)
+    top = set(np.argsort(scores, kind="stable")[-5:].tolist())
+    if set(got.astype(int).tolist()) == set(np.argsort(np.abs(scores), kind="stable")[-5:].tolist()) != top:
+        fail("top pixels", "the largest attributions (most positive)", "the largest in absolute value",
+             "sort the signed values: negative attributions spoke against the class")
+    if set(got.astype(int).tolist()) != top:
+        fail("top pixels", "the indices of the 5 largest values of the saliency map of this image",
+             "a different set of pixels",
+             "take the saliency map of this one image, .ravel() it to 64 numbers, then np.argsort(...)[-5:]")
+    passed("top pixels: correct")
+
 
 # --- lesson 08 ---
+_L08_LAYERS = [64, 32, 10]   # an MLP 64 -> 32 -> 10
+_L08_REMOVED = 0.75
+_L08_N_STORED = 5000         # weights to store in exercise 2
+
+
+def l08_weights_left(n) -> None:
+    """Exercise 1: weights (not biases) left in a 64 -> 32 -> 10 MLP after pruning 75 % of them."""
+    weights = sum(a * b for a, b in zip(_L08_LAYERS[:-1], _L08_LAYERS[1:], strict=True))
+    biases = sum(_L08_LAYERS[1:])
+    got = _whole("weights left", n, "one whole number")
+    if got == round((weights + biases) * (1 - _L08_REMOVED)):
+        fail("weights left", "weights only", "a count that includes biases", "pruning here removes weights only")
+    if got == round(weights * _L08_REMOVED):
+        fail("weights left", "the weights that remain", "the weights removed", "75 % go, so 25 % remain")
+    if got != round(weights * (1 - _L08_REMOVED)):
+        fail("weights left", "a quarter of the weight count", f"{got}",
+             "count the weights: 64 x 32 plus 32 x 10, then keep 25 % of them")
+    passed("weights left: correct")
+
+
+def l08_bits_needed(bits, n_bytes) -> None:
+    """Exercise 2: bits per weight to tell 10 distinct values apart, and bytes for 5,000 weights at that size."""
+    need = int(np.ceil(np.log2(10)))
+    got = _whole("bits needed", bits, "one whole number")
+    if got == need - 1:
+        fail("bits needed", "enough bits for 10 different codes", f"{got} bits ({2 ** got} codes)",
+             "k bits give 2**k different codes")
+    if got != need:
+        fail("bits needed", "the smallest k with 2**k >= 10", f"{got}", "try k = 1, 2, 3, ... and compute 2**k")
+    passed("bits needed: correct")
+    got = _whole("bytes", n_bytes, "one whole number")
+    if got == _L08_N_STORED * need:
+        fail("bytes", "bytes (8 bits each)", "bits", "divide the number of bits by 8")
+    if got != int(np.ceil(_L08_N_STORED * need / 8)):
+        fail("bytes", "5,000 weights x bits per weight / 8", f"{got}", "total bits = weights x bits; 8 bits = 1 byte")
+    passed("bytes: correct")

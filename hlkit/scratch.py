@@ -226,3 +226,16 @@ def inputs_from_torch(model, X) -> np.ndarray:
 
     with torch.no_grad():
         return features(torch.as_tensor(X)).numpy().astype(np.float64)
+
+
+def linear_accuracy(H, y) -> float:
+    """How well a straight cut separates two classes of points H (n, d) with labels y in {0, 1}: the
+    accuracy of the least-squares linear classifier (fit H @ w + c to -1 / +1 labels, predict by the sign).
+    1.0 means the classes are linearly separable (the converse need not hold: least squares can miss a cut)."""
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2:
+        raise ValueError(f"H must have shape (n, d); got shape {H.shape}")
+    y = _labels(y, len(H))[:, 0]
+    A = np.column_stack([H, np.ones(len(H))])          # (n, d + 1): a constant column for the offset c
+    w, *_ = np.linalg.lstsq(A, 2.0 * y - 1.0, rcond=None)
+    return float(np.mean((A @ w > 0) == (y > 0.5)))

@@ -139,3 +139,14 @@ def test_errors_name_the_problem():
         scratch.loss(scratch.forward(good, np.ones((4, 2))), [0, 1])
     with pytest.raises(TypeError, match="hlkit.models.mlp"):
         scratch.params_from_torch(hl.cnn())
+
+
+def test_linear_accuracy():
+    rng = np.random.default_rng(0)
+    H = rng.normal(size=(200, 3))
+    y = (H @ np.array([1.0, -2.0, 0.5]) + 0.3 > 0).astype(int)
+    assert scratch.linear_accuracy(H, y) > 0.95
+    ring = hl.make_dataset("circle", n_points=200)
+    assert scratch.linear_accuracy(ring.X_train, ring.y_train) < 0.8
+    with pytest.raises(ValueError, match=r"shape \(n, d\)"):
+        scratch.linear_accuracy(np.ones(5), np.ones(5))

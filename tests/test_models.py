@@ -1,0 +1,289 @@
+"""hlkit.models: MLP and CNN builders, parameter counts, input features, activations, seeding, files."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from hlkit import models
+
+RNG = np.random.default_rng(0)
+POINTS = RNG.uniform(-6, 6, (50, 2))
+
+
+def expected_mlp_params(n_in: int, hidden, n_classes: int) -> int:
+    """sum over Linear layers of (fan_in + 1) * fan_out; the output layer has 1 unit for 2 classes."""
+    sizes = [n_in, *hidden, 1 if n_classes == 2 else n_classes]
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def expected_cnn_params(channels, image_size: int, n_classes: int) -> int:
+    sizes = [1, *channels]
+    conv = sum((c_in * 3 * 3 + 1) * c_out for c_in, c_out in zip(sizes[:-1], sizes[1:], strict=True))
+    side = image_size // 2 ** len(channels)
+    return conv + (channels[-1] * side * side + 1) * n_classes
+
+
+# --- parameter counts -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hidden", [[], [1], [4, 2], [8, 8, 8], [256], [3] * 10, [256, 1, 256]])
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("features", [None, ["x1"], ["x1^2", "x1*x2", "sin(x2)"], list(models.FEATURES)])
+def test_mlp_parameter_count_follows_the_formula(hidden, n_classes, features):
+    model = models.mlp(hidden, n_classes=n_classes, features=features)
+    n_in = len(features) if features else 2
+    assert models.n_params(model) == expected_mlp_params(n_in, hidden, n_classes)
+
+
+@pytest.mark.parametrize("n_inputs,hidden", [(1, [3]), (64, [32, 16]), (10_000, []), (5, [2] * 4)])
+def test_mlp_parameter_count_raw_inputs(n_inputs, hidden):
+    model = models.mlp(hidden, n_inputs=n_inputs, n_classes=4)
+    assert model.features is None
+    assert models.n_params(model) == expected_mlp_params(n_inputs, hidden, 4)
+
+
+def test_frozen_parameters_are_not_counted():
+    model = models.mlp([4, 2])
+    model.hidden[0].weight.requires_grad_(False)
+    assert models.n_params(model) == expected_mlp_params(2, [4, 2], 2) - 4 * 2
+
+
+@pytest.mark.parametrize("channels,image_size,n_classes", [((8, 16), 8, 10), ((4,), 8, 3), ((2, 3, 4, 5), 16, 2),
+                                                           ((1,), 28, 10)])
+def test_cnn_parameter_count_and_shapes(channels, image_size, n_classes):
+    model = models.cnn(channels, image_size=image_size, n_classes=n_classes)
+    assert models.n_params(model) == expected_cnn_params(channels, image_size, n_classes)
+    x = torch.zeros(3, 1, image_size, image_size, dtype=torch.float64)
+    outs = model.layer_outputs(x)
+    side = image_size
+    expected = [(3, 1, image_size, image_size)]
+    for c in channels:
+        side //= 2
+        expected.append((3, c, side, side))
+    expected.append((3, n_classes))
+    assert [tuple(o.shape) for o in outs] == expected
+    assert torch.equal(model(x), outs[-1])
+    assert models.input_shape(model) == (1, image_size, image_size)
+
+
+def test_cnn_block_is_conv_relu_pool():
+    model = models.cnn((2,), image_size=4, n_classes=2)
+    x = torch.as_tensor(RNG.normal(size=(5, 1, 4, 4)))
+    conv = model.conv[0]
+    z = torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1).clamp(min=0)
+    pooled = z.reshape(5, 2, 2, 2, 2, 2).amax(dim=(3, 5))   # 2x2 max pooling by hand
+    assert torch.allclose(model.layer_outputs(x)[1], pooled)
+
+
+# --- layers and values --------------------------------------------------------------------------------------------
+
+def test_layer_outputs_shapes():
+    model = models.mlp([5, 3, 7])
+    outs = model.layer_outputs(torch.as_tensor(POINTS))
+    assert [tuple(o.shape) for o in outs] == [(50, 2), (50, 5), (50, 3), (50, 7), (50, 1)]
+    multi = models.mlp([4], n_classes=5).layer_outputs(torch.as_tensor(POINTS))
+    assert tuple(multi[-1].shape) == (50, 5)
+
+
+def test_features_layer_values():
+    model = models.mlp([3], features=list(models.FEATURES))
+    feats = model.layer_outputs(torch.as_tensor(POINTS))[0].numpy()
+    x1, x2 = POINTS[:, 0], POINTS[:, 1]
+    expected = np.column_stack([x1 / 6, x2 / 6, x1 ** 2 / 36, x2 ** 2 / 36, x1 * x2 / 36, np.sin(x1), np.sin(x2)])
+    np.testing.assert_allclose(feats, expected, rtol=1e-12, atol=1e-15)
+    assert model.features.names == tuple(models.FEATURES)
+    # the default for 2-D points: x1/6 and x2/6, which span -1..1 on the plane
+    default = models.mlp([2]).layer_outputs(torch.as_tensor(POINTS))[0].numpy()
+    np.testing.assert_allclose(default, POINTS / 6, rtol=1e-15)
+
+
+def test_feature_order_follows_the_list():
+    model = models.mlp([2], features=["sin(x2)", "x1"])
+    feats = model.layer_outputs(torch.as_tensor(POINTS))[0].numpy()
+    np.testing.assert_allclose(feats, np.column_stack([np.sin(POINTS[:, 1]), POINTS[:, 0] / 6]), rtol=1e-12)
+
+
+def reference_activation(name: str, z: np.ndarray) -> np.ndarray:
+    erf = np.vectorize(math.erf)
+    sig = 1 / (1 + np.exp(-z))
+    return {"relu": np.maximum(z, 0), "tanh": np.tanh(z), "sigmoid": sig, "linear": z,
+            "leaky_relu": np.where(z > 0, z, 0.1 * z), "gelu": 0.5 * z * (1 + erf(z / np.sqrt(2))),
+            "elu": np.where(z > 0, z, np.expm1(np.minimum(z, 0))), "silu": z * sig}[name]
+
+
+@pytest.mark.parametrize("activation", list(models.ACTIVATIONS))
+def test_each_activation(activation):
+    model = models.mlp([6, 4], activation=activation, seed=3)
+    with torch.no_grad():   # biases start at zero: give them values so a wrong bias handling would show
+        for layer in model.hidden:
+            layer.bias.copy_(torch.linspace(-1, 1, layer.bias.numel(), dtype=torch.float64))
+    outs = [o.detach().numpy() for o in model.layer_outputs(torch.as_tensor(POINTS))]
+    h = POINTS / 6
+    for k, layer in enumerate(model.hidden):
+        W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        h = reference_activation(activation, h @ W.T + b)
+        np.testing.assert_allclose(outs[k + 1], h, rtol=1e-10, atol=1e-12)
+    W, b = model.out.weight.detach().numpy(), model.out.bias.detach().numpy()
+    np.testing.assert_allclose(outs[-1], h @ W.T + b, rtol=1e-10, atol=1e-12)
+
+
+def test_depth_zero_is_a_linear_model():
+    model = models.mlp([], n_classes=3)
+    outs = model.layer_outputs(torch.as_tensor(POINTS))
+    assert len(outs) == 2 and len(model.hidden) == 0
+    W, b = model.out.weight.detach().numpy(), model.out.bias.detach().numpy()
+    np.testing.assert_allclose(outs[1].detach().numpy(), (POINTS / 6) @ W.T + b, rtol=1e-12)
+
+
+def test_initialization_biases_zero_weights_bounded():
+    model = models.mlp([8, 8], activation="relu")
+    for layer in [*model.hidden, model.out]:
+        assert torch.all(layer.bias == 0)
+        fan_in, fan_out = layer.in_features, layer.out_features
+        gain = math.sqrt(2) if layer is not model.out else 1.0
+        bound = gain * math.sqrt(6 / (fan_in + fan_out))   # Xavier-uniform
+        assert layer.weight.abs().max() <= bound
+
+
+def test_hidden_sizes():
+    assert models.hidden_sizes(3, 5) == [5, 5, 5]
+    assert models.hidden_sizes(0, 7) == []
+    assert models.hidden_sizes(models.MAX_DEPTH, models.MAX_WIDTH) == [models.MAX_WIDTH] * models.MAX_DEPTH
+    model = models.mlp(models.hidden_sizes(2, 3))
+    assert [layer.out_features for layer in model.hidden] == [3, 3]
+
+
+def test_float32_option():
+    model = models.mlp([3], dtype=torch.float32)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert model.spec["dtype"] == "float32"
+    assert models.build(model.spec).out.weight.dtype == torch.float32
+
+
+# --- seeding ----------------------------------------------------------------------------------------------------
+
+def test_builders_leave_the_global_torch_rng_alone():
+    torch.manual_seed(99)
+    before = torch.get_rng_state()
+    models.mlp([16, 16], seed=5)
+    models.cnn((4, 8), seed=5)
+    assert torch.equal(before, torch.get_rng_state())
+    # and the seed is the model's own: the global seed does not change its weights
+    torch.manual_seed(1)
+    a = models.mlp([4], seed=5)
+    torch.manual_seed(2)
+    b = models.mlp([4], seed=5)
+    assert torch.equal(a.hidden[0].weight, b.hidden[0].weight)
+
+
+def same_weights(a, b) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    assert same_weights(models.mlp([5, 3], seed=11), models.mlp([5, 3], seed=11))
+    assert not same_weights(models.mlp([5, 3], seed=11), models.mlp([5, 3], seed=12))
+    assert same_weights(models.cnn(seed=4), models.cnn(seed=4))
+    assert not same_weights(models.cnn(seed=4), models.cnn(seed=5))
+
+
+# --- spec, build, save, load -----------------------------------------------------------------------------------
+
+def test_spec_and_build():
+    model = models.mlp([3, 2], activation="relu", features=["x1", "x2^2"], n_classes=4, seed=9)
+    assert model.spec == dict(kind="mlp", hidden=[3, 2], activation="relu", n_inputs=2, n_classes=4,
+                              features=["x1", "x2^2"], seed=9, dtype="float64")
+    assert same_weights(model, models.build(model.spec))
+    conv = models.cnn((4,), image_size=8, n_classes=3, seed=2)
+    assert same_weights(conv, models.build(conv.spec))
+    with pytest.raises(ValueError, match=r"spec must be a model's spec dict with kind 'mlp' or 'cnn'; got \{'kind': 'rnn'\}"):
+        models.build({"kind": "rnn"})
+    with pytest.raises(ValueError, match="spec must be"):
+        models.build([1, 2])
+
+
+def test_spec_holds_plain_python_values():
+    model = models.mlp([np.int64(3)], seed=np.int64(4), activation=np.str_("relu"))
+    assert type(model.spec["seed"]) is int and type(model.spec["hidden"][0]) is int
+    assert type(model.spec["activation"]) is str
+
+
+def test_save_load_round_trip(tmp_path):
+    for model in (models.mlp([5, 3], activation="gelu", features=["x1", "sin(x2)"], n_classes=3, seed=1),
+                  models.cnn((4, 6), seed=2)):
+        with torch.no_grad():   # trained-looking weights, not the ones build(spec) would give
+            for p in model.parameters():
+                p.add_(0.01)
+        path = models.save(model, tmp_path / "model.pt")
+        loaded = models.load(path)
+        assert type(loaded) is type(model) and loaded.spec == model.spec
+        assert same_weights(loaded, model)
+        x = torch.as_tensor(POINTS) if model.spec["kind"] == "mlp" else torch.ones(2, 1, 8, 8, dtype=torch.float64)
+        assert torch.equal(loaded(x), model(x))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]   # no .part file left behind
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    models.save(models.mlp([2], seed=1), path)
+    original = path.read_bytes()
+
+    def crash(obj, handle):
+        handle.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        models.save(models.mlp([2], seed=2), path)
+    assert path.read_bytes() == original                    # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
+
+
+def test_save_refuses_bad_targets(tmp_path):
+    with pytest.raises(TypeError, match=r"model must be built by hlkit.models.mlp or hlkit.models.cnn"):
+        models.save(torch.nn.Linear(2, 1), tmp_path / "m.pt")
+    with pytest.raises(FileNotFoundError, match=r"path: the folder .*missing.* does not exist"):
+        models.save(models.mlp(), tmp_path / "missing" / "m.pt")
+    with pytest.raises(FileNotFoundError, match=r"path: no model file at .*nothing.pt"):
+        models.load(tmp_path / "nothing.pt")
+
+
+class RunsCode:
+    """Unpickling this object would call ``_mark`` (a stand-in for arbitrary code in a hostile file)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (_mark, (self.marker,))
+
+
+def _mark(marker):
+    with open(marker, "w") as handle:
+        handle.write("code ran")
+    return {}
+
+
+def test_load_uses_the_weights_only_reader(tmp_path):
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "hostile.pt"
+    model = models.mlp()
+    torch.save({"spec": model.spec, "state_dict": model.state_dict(), "extra": RunsCode(str(marker))}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        models.load(path)
+    assert not marker.exists()
+    # the same file through a plain pickle reader would have run the code: the test can fail
+    torch.load(path, weights_only=False)
+    assert marker.exists()
+
+
+def test_input_shape():
+    assert models.input_shape(models.mlp()) == (2,)
+    assert models.input_shape(models.mlp([3], n_inputs=7)) == (7,)
+    assert models.input_shape(models.cnn(image_size=12)) == (1, 12, 12)
+    assert models.input_shape(torch.nn.Linear(2, 1)) is None

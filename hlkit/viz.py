@@ -277,23 +277,6 @@ def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size
     return fig
 
 
-def curves(x, series: dict, *, x_title: str, y_title: str, title: str | None = None, y_range=None,
-           markers: bool = True) -> go.Figure:
-    """Line chart of several named series over the same x values (e.g. accuracy vs fraction pruned).
-
-    x: shape (n,); series: name -> values of shape (n,); y_range: [low, high] or None (automatic).
-    """
-    fig = go.Figure()
-    for i, (name, ys) in enumerate(series.items()):
-        fig.add_trace(go.Scatter(x=_r(x), y=_r(ys), name=str(name), mode="lines+markers" if markers else "lines",
-                                 line=dict(color=class_color(i))))
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, range=y_range)
-    fig.update_layout(title=title, width=480, height=320, margin=dict(l=50, r=20, t=40 if title else 20, b=40),
-                      legend=dict(orientation="h", y=-0.25))
-    return fig
-
-
 def point_attributions(X, A, *, input_names=("x1", "x2"), title: str | None = None) -> go.Figure:
     """Per-point attributions on the plane: one panel per input, each point X[i] (shape (n, 2)) coloured by
     its attribution A[i, j] (shape (n, n_inputs)): blue pushed the score up, orange pushed it down."""
@@ -314,4 +297,30 @@ def point_attributions(X, A, *, input_names=("x1", "x2"), title: str | None = No
     fig.update_yaxes(range=[-6.2, 6.2], showticklabels=False)
     fig.update_layout(title=title, width=300 * len(names) + 60, height=330,
                       margin=dict(l=10, r=10, t=60 if title else 40, b=10), plot_bgcolor="white")
+    return fig
+
+
+def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
+    """A CNN's view of one image: the input (row 1) and each conv block's feature maps (one row per block).
+
+    image: shape (h, w). maps: a list of arrays of shape (channels, h_l, w_l), as ``probe.feature_maps``
+    returns. Each row shares one grey scale (white = 0, black = that row's largest value).
+    """
+    image = np.asarray(image, dtype=np.float64)
+    rows = [image[None]] + [np.asarray(m, dtype=np.float64) for m in maps]
+    cols = max(len(r) for r in rows)
+    titles = ["input"] + [f"block {i}" for i in range(1, len(rows))]
+    fig = make_subplots(rows=len(rows), cols=cols, horizontal_spacing=0.005, vertical_spacing=0.04,
+                        row_titles=titles)
+    for r, stack in enumerate(rows):
+        top = max(float(stack.max()), 1e-9)
+        for c, img in enumerate(stack):
+            name = "input" if r == 0 else f"block {r}, map {c + 1}"
+            fig.add_trace(go.Heatmap(z=_r(img[::-1]), colorscale="Greys", zmin=0.0, zmax=top, showscale=False,
+                                     name=name, hovertemplate=name + ": %{z:.2f}<extra></extra>"),
+                          row=r + 1, col=c + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor=None)
+    fig.update_layout(width=size * cols + 60, height=(size + 12) * len(rows) + 20,
+                      margin=dict(l=5, r=45, t=10, b=5))
     return fig

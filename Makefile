@@ -1,34 +1,60 @@
-# hlkit: `make lab` opens the lessons, `make test` runs every test. Both set up .venv first if needed.
+# hlkit: `make lab` opens the lessons, `make test` runs every test. Both set up .venv first if it is missing.
+#   make lab [PORT=8888] [TOKEN=secret] [LAB_ARGS=--no-browser]   JupyterLab on notebooks/00_start_here.ipynb
+#   make test        ruff, then pytest: tests/ and every notebook under strict nbval
+#   make notebooks   re-execute every lesson top to bottom and save it (tests/execute_notebooks.py)
+#   make lint        ruff only
+#   make clean       remove .venv and caches
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
-# CPU-only torch, never a multi-GB CUDA build: where the 2.13.0 CPU wheel lies on disk (pip finds it through
-# its find-links) plain pip takes it; elsewhere pip takes it from PyTorch's CPU-only wheel index.
+TOKEN  ?=
+LAB_ARGS ?=
+
+# CPU-only torch, never a multi-GB CUDA build. Where the 2.13.0 CPU wheel for this Python lies in /opt/wheels
+# (pip's find-links on the machines this kit is built on), pip takes that file: its version 2.13.0+cpu sorts
+# above PyPI's 2.13.0. Everywhere else pip takes torch from PyTorch's CPU-only wheel index and nothing else.
 TORCH       ?= torch==2.13.0
-TORCH_INDEX ?= $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--index-url https://download.pytorch.org/whl/cpu)
-ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
-STAMP  := $(VENV)/.hlkit-installed
+PYTAG       := $(shell $(PYTHON) -c 'import sys; print("cp%d%d" % sys.version_info[:2])' 2>/dev/null)
+TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0+cpu-$(PYTAG)-*.whl)
+TORCH_FROM  ?= $(if $(TORCH_WHEEL),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu)
 
-.PHONY: lab test lint bench clean setup
+# fails (and says so) where the installed torch is a CUDA build
+CHECK_CPU   := 'import sys, torch; print("torch", torch.__version__, "CUDA" if torch.version.cuda else "CPU-only"); sys.exit(torch.version.cuda is not None)'
 
-setup: $(STAMP)
+ROOT_FLAG  := $(if $(filter 0,$(shell id -u)),--allow-root,)
+TOKEN_FLAG := $(if $(TOKEN),--IdentityProvider.token=$(TOKEN),)
+# JupyterLab reads defaults from <env>/share/jupyter/lab/settings/overrides.json: no news or update pop-ups
+SETTINGS   := $(VENV)/share/jupyter/lab/settings/overrides.json
+STAMP      := $(VENV)/.hlkit-installed
+LINTED     := hlkit tests $(wildcard benchmarks)
+
+.PHONY: setup lab test lint notebooks clean
+
+setup: $(STAMP) $(SETTINGS)
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/python -m pip install -q $(TORCH_FROM) "$(TORCH)"
 	$(BIN)/python -m pip install -q -e ".[lab,test]"
+	@$(BIN)/python -c $(CHECK_CPU) || { echo "torch in $(VENV) is a CUDA build: run 'make clean' and retry"; exit 1; }
 	@touch $(STAMP)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/00_start_here.ipynb
+$(SETTINGS): binder/overrides.json
+	@mkdir -p $(dir $(SETTINGS))
+	cp binder/overrides.json $(SETTINGS)
 
-test: $(STAMP) lint
+lab: setup
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(TOKEN_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
+
+test: lint
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check hlkit tests
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+
+notebooks: setup
+	$(BIN)/python tests/execute_notebooks.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -201,7 +201,8 @@ def test_spec_and_build():
     assert same_weights(model, models.build(model.spec))
     conv = models.cnn((4,), image_size=8, n_classes=3, seed=2)
     assert same_weights(conv, models.build(conv.spec))
-    with pytest.raises(ValueError, match=r"spec must be a model's spec dict with kind 'mlp' or 'cnn'; got \{'kind': 'rnn'\}"):
+    with pytest.raises(ValueError, match=r"spec must be a model's spec dict with kind 'mlp' or 'cnn'; "
+                                         r"got \{'kind': 'rnn'\}"):
         models.build({"kind": "rnn"})
     with pytest.raises(ValueError, match="spec must be"):
         models.build([1, 2])

@@ -239,3 +239,21 @@ def linear_accuracy(H, y) -> float:
     A = np.column_stack([H, np.ones(len(H))])          # (n, d + 1): a constant column for the offset c
     w, *_ = np.linalg.lstsq(A, 2.0 * y - 1.0, rcond=None)
     return float(np.mean((A @ w > 0) == (y > 0.5)))
+
+
+def trace(params, x, activation: str = "tanh") -> str:
+    """Every value of a forward pass for one input x (shape (n_0,)) as text, layer by layer: each layer's
+    weighted sums z and activations a, then the output's logit and probability (4 decimals)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x must be one input of shape (n_inputs,); got shape {x.shape}")
+    cache = forward(params, x[None, :], activation)
+
+    def vec(v):
+        return "[" + ", ".join(f"{float(e):7.4f}" for e in v) + "]"
+
+    lines = [f"input     x = {vec(cache.a[0][0])}"]
+    for i in range(1, len(cache.a)):
+        lines.append(f"hidden {i}  z = {vec(cache.z[i - 1][0])}   a = {cache.activation}(z) = {vec(cache.a[i][0])}")
+    lines.append(f"output    z = {vec(cache.logits[0])}   p = sigmoid(z) = {float(cache.proba[0, 0]):.4f}")
+    return "\n".join(lines)

@@ -150,3 +150,13 @@ def test_linear_accuracy():
     assert scratch.linear_accuracy(ring.X_train, ring.y_train) < 0.8
     with pytest.raises(ValueError, match=r"shape \(n, d\)"):
         scratch.linear_accuracy(np.ones(5), np.ones(5))
+
+
+def test_trace_lists_every_value():
+    params = [(np.array([[1.0, -2.0], [0.5, 1.0]]), np.array([0.0, 0.5])), (np.array([[2.0, -1.0]]), np.array([0.5]))]
+    text = scratch.trace(params, [0.5, -0.25], "relu")
+    assert text.splitlines()[0] == "input     x = [ 0.5000, -0.2500]"
+    assert "hidden 1  z = [ 1.0000,  0.5000]   a = relu(z) = [ 1.0000,  0.5000]" in text
+    assert "output    z = [ 2.0000]   p = sigmoid(z) = 0.8808" in text
+    with pytest.raises(ValueError, match="one input"):
+        scratch.trace(params, [[0.5, -0.25]])

@@ -1,6 +1,6 @@
 # hlkit: `make lab` opens the lessons, `make test` runs every test. Both set up .venv first if it is missing.
 #   make lab [PORT=8888] [TOKEN=secret] [LAB_ARGS=--no-browser]   JupyterLab on notebooks/00_start_here.ipynb
-#   make test        ruff, then pytest: tests/ and every notebook under strict nbval
+#   make test [PYTEST_ARGS=...]   ruff, then pytest: tests/ and every notebook under strict nbval
 #   make notebooks   re-execute every lesson top to bottom and save it (tests/execute_notebooks.py)
 #   make lint        ruff only
 #   make clean       remove .venv and caches
@@ -10,6 +10,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8888
 TOKEN  ?=
 LAB_ARGS ?=
+PYTEST_ARGS ?=
 
 # CPU-only torch, never a multi-GB CUDA build. Where the 2.13.0 CPU wheel for this Python lies in /opt/wheels
 # (pip's find-links on the machines this kit is built on), pip takes that file: its version 2.13.0+cpu sorts
@@ -36,7 +37,7 @@ setup: $(STAMP) $(SETTINGS)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q $(TORCH_FROM) "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[lab,test]"
+	$(BIN)/python -m pip install -q -e ".[lab,test,browser]"
 	@$(BIN)/python -c $(CHECK_CPU) || { echo "torch in $(VENV) is a CUDA build: run 'make clean' and retry"; exit 1; }
 	@touch $(STAMP)
 
@@ -47,8 +48,12 @@ $(SETTINGS): binder/overrides.json
 lab: setup
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(TOKEN_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
+# pytest prints its summary line ("N passed ..."). Its exit code 5 means no test was collected: here that is a
+# broken checkout (tests/ and notebooks/ always hold tests), so it fails instead of passing quietly.
 test: lint
-	$(BIN)/python -m pytest
+	@status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: are tests/ and notebooks/ there?" >&2; exit 1; fi; \
+	exit $$status
 
 lint: setup
 	$(BIN)/ruff check $(LINTED)

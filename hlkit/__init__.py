@@ -5,7 +5,7 @@ In a notebook: ``import hlkit as hl``, then ``hl.data``, ``hl.models``, ``hl.tra
 data -> models -> train -> probe -> viz -> widgets.
 """
 
-from . import check, compress, data, explain, models, probe, scratch, train, viz
+from . import check, compress, data, explain, models, probe, scratch, sweep, train, viz
 from .data import from_arrays, from_csv, load_digits, make_dataset
 from .models import cnn, mlp, n_params
 

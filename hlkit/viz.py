@@ -324,3 +324,50 @@ def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
     fig.update_layout(width=size * cols + 60, height=(size + 12) * len(rows) + 20,
                       margin=dict(l=5, r=45, t=10, b=5))
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------
+# Capacity sweeps (hlkit.sweep): a value per (depth, width), and plain curves.
+
+def capacity_map(values, depths, widths, *, title: str | None = None, value_name: str = "test accuracy",
+                 zmin: float | None = 0.5, zmax: float | None = 1.0, text_format: str = ".2f") -> go.Figure:
+    """A heatmap of one number per network: rows = depth (hidden layers), columns = width (neurons per layer),
+    each cell labelled with its value. values: shape (len(depths), len(widths)), e.g. ``CapacityGrid.test_acc``.
+    zmin, zmax: the colour range (None = the data's range); darker blue = higher."""
+    values = np.asarray(values, dtype=np.float64)
+    depths, widths = list(depths), list(widths)
+    if values.shape != (len(depths), len(widths)):
+        raise ValueError(f"values must have shape (len(depths), len(widths)) = ({len(depths)}, {len(widths)}); "
+                         f"got {values.shape} instead")
+    text = [[format(v, text_format) for v in row] for row in values]
+    fig = go.Figure(go.Heatmap(
+        x=[str(w) for w in widths], y=[str(d) for d in depths], z=_r(values), zmin=zmin, zmax=zmax,
+        colorscale=[[0.0, WHITE], [1.0, BLUE]], text=text, texttemplate="%{text}",
+        colorbar=dict(title=dict(text=value_name, side="right"), thickness=12),
+        hovertemplate="depth %{y}, width %{x}<br>" + value_name + " %{text}<extra></extra>"))
+    fig.update_xaxes(title_text="width (neurons per hidden layer)", type="category")
+    fig.update_yaxes(title_text="depth (hidden layers)", type="category", autorange="reversed")
+    fig.update_layout(title=title, width=80 * len(widths) + 200, height=50 * len(depths) + 140,
+                      margin=dict(l=60, r=20, t=40 if title else 20, b=50))
+    return fig
+
+
+def curves(x, series, *, x_title: str = "", y_title: str = "", title: str | None = None, markers: bool = False,
+           log_x: bool = False, log_y: bool = False, dashed=()) -> go.Figure:
+    """Line plot of several named curves over the same x. x: shape (n,). series: {name: values of shape (n,)},
+    drawn in order. dashed: names drawn as dashed lines (e.g. a target curve)."""
+    x = np.asarray(x, dtype=np.float64)
+    fig = go.Figure()
+    for name, values in series.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != x.shape:
+            raise ValueError(f"series {name!r} must have the shape of x, {x.shape}; got {values.shape} instead")
+        fig.add_trace(go.Scatter(x=_r(x), y=_r(values, 4), name=str(name), mode="lines+markers" if markers else "lines",
+                                 line=dict(dash="dash" if name in dashed else "solid")))
+    fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear")
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
+    fig.update_layout(title=title, width=520, height=320, margin=dict(l=60, r=20, t=40 if title else 20, b=50),
+                      plot_bgcolor="white")
+    fig.update_xaxes(gridcolor="#eee")
+    fig.update_yaxes(gridcolor="#eee")
+    return fig

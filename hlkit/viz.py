@@ -135,29 +135,24 @@ def neuron_maps(maps, *, layer_titles=None, input_names=None, max_per_layer: int
     return fig
 
 
-def network(weight_list, *, input_names=None, width_scale: float = 4.0) -> go.Figure:
+def network(weight_list, *, input_names=None, width_scale: float = 4.0, max_per_layer: int | None = None,
+            fixed_traces: bool = False) -> go.Figure:
     """The network as layers of nodes with links coloured by the weight's sign (blue +, orange -) and drawn
-    thicker for larger |weight|. weight_list: [(W, b), ...] per Linear layer, W of shape (n_out, n_in)."""
+    thicker for larger |weight|. weight_list: [(W, b), ...] per Linear layer, W of shape (n_out, n_in).
+    max_per_layer: draw only the first that many neurons of each layer (the labels give the full sizes).
+    fixed_traces: always 9 traces (8 link bins, some maybe empty, then the nodes), so a live figure can be
+    updated in place frame after frame."""
+    true_sizes = [weight_list[0][0].shape[1]] + [W.shape[0] for W, _ in weight_list]
+    if max_per_layer is not None:
+        weight_list = [(W[:max_per_layer, :max_per_layer], b[:max_per_layer]) for W, b in weight_list]
     sizes = [weight_list[0][0].shape[1]] + [W.shape[0] for W, _ in weight_list]
     xpos = np.arange(len(sizes), dtype=float)
-
-    def ypos(n):
-        return np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1)
-
-    largest = max(float(np.abs(W).max()) for W, _ in weight_list) or 1.0
+    ypos = _node_positions
     fig = go.Figure()
     # links binned by strength and sign: 2 x 4 traces, each one polyline with gaps, instead of a trace per link
-    bins = {}
-    for layer, (W, _) in enumerate(weight_list):
-        y_in, y_out = ypos(W.shape[1]), ypos(W.shape[0])
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                w = W[i, j]
-                key = (w >= 0, min(int(abs(w) / largest * 4), 3))
-                xs, ys = bins.setdefault(key, ([], []))
-                xs += [xpos[layer], xpos[layer + 1], None]
-                ys += [y_in[j], y_out[i], None]
-    for (positive, level), (xs, ys) in sorted(bins.items()):
+    for positive, level, xs, ys in network_links(weight_list):
+        if not xs and not fixed_traces:
+            continue
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                                  line=dict(color=BLUE if positive else ORANGE, width=0.5 + width_scale * level / 3),
                                  opacity=0.35 + 0.65 * level / 3, name=f"{'+' if positive else '-'} weights"))
@@ -177,9 +172,34 @@ def network(weight_list, *, input_names=None, width_scale: float = 4.0) -> go.Fi
                       margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
                       xaxis=dict(visible=False, range=[-0.3, len(sizes) - 0.7]), yaxis=dict(visible=False))
     for layer, name in enumerate(names):
-        fig.add_annotation(x=xpos[layer], y=(max(sizes) - 1) / 2 + 0.8, text=f"{name}<br>{sizes[layer]}",
+        shown = str(true_sizes[layer])
+        if sizes[layer] != true_sizes[layer]:
+            shown += f" ({sizes[layer]} shown)"
+        fig.add_annotation(x=xpos[layer], y=(max(sizes) - 1) / 2 + 0.8, text=f"{name}<br>{shown}",
                            showarrow=False, font=dict(size=11))
     return fig
+
+
+def _node_positions(n: int) -> np.ndarray:
+    return np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1)
+
+
+def network_links(weight_list, *, max_per_layer: int | None = None) -> list[tuple[bool, int, list, list]]:
+    """The links of ``network(weight_list)`` in its 8 bins, in trace order: (positive, strength level 0-3, xs, ys)
+    with xs, ys one polyline per bin (None between links); a bin may be empty."""
+    if max_per_layer is not None:
+        weight_list = [(W[:max_per_layer, :max_per_layer], b[:max_per_layer]) for W, b in weight_list]
+    largest = max(float(np.abs(W).max()) for W, _ in weight_list) or 1.0
+    bins = {(positive, level): ([], []) for positive in (False, True) for level in range(4)}
+    for layer, (W, _) in enumerate(weight_list):
+        y_in, y_out = _node_positions(W.shape[1]), _node_positions(W.shape[0])
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                w = W[i, j]
+                xs, ys = bins[(w >= 0, min(int(abs(w) / largest * 4), 3))]
+                xs += [float(layer), float(layer + 1), None]
+                ys += [y_in[j], y_out[i], None]
+    return [(positive, level, xs, ys) for (positive, level), (xs, ys) in sorted(bins.items())]
 
 
 def loss_curves(history, *, show_accuracy: bool = True, log_y: bool = False) -> go.Figure:
@@ -300,30 +320,72 @@ def point_attributions(X, A, *, input_names=("x1", "x2"), title: str | None = No
     return fig
 
 
-def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
-    """A CNN's view of one image: the input (row 1) and each conv block's feature maps (one row per block).
+# ---------------------------------------------------------------------------------------------------
+# Live figures: a notebook widget shows a plotly FigureWidget made once, then copies each new frame into it
+# (a new FigureWidget per frame would re-send plotly's 5 MB script to the browser).
 
-    image: shape (h, w). maps: a list of arrays of shape (channels, h_l, w_l), as ``probe.feature_maps``
-    returns. Each row shares one grey scale (white = 0, black = that row's largest value).
-    """
-    image = np.asarray(image, dtype=np.float64)
-    rows = [image[None]] + [np.asarray(m, dtype=np.float64) for m in maps]
-    cols = max(len(r) for r in rows)
-    titles = ["input"] + [f"block {i}" for i in range(1, len(rows))]
-    fig = make_subplots(rows=len(rows), cols=cols, horizontal_spacing=0.005, vertical_spacing=0.04,
-                        row_titles=titles)
-    for r, stack in enumerate(rows):
-        top = max(float(stack.max()), 1e-9)
-        for c, img in enumerate(stack):
-            name = "input" if r == 0 else f"block {r}, map {c + 1}"
-            fig.add_trace(go.Heatmap(z=_r(img[::-1]), colorscale="Greys", zmin=0.0, zmax=top, showscale=False,
-                                     name=name, hovertemplate=name + ": %{z:.2f}<extra></extra>"),
-                          row=r + 1, col=c + 1)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor=None)
-    fig.update_layout(width=size * cols + 60, height=(size + 12) * len(rows) + 20,
-                      margin=dict(l=5, r=45, t=10, b=5))
-    return fig
+def neuron_map_z(maps, *, max_per_layer: int = 8) -> list[tuple[np.ndarray, float, float]]:
+    """(z, zmin, zmax) of each heatmap of ``neuron_maps(maps, max_per_layer=...)``, in its trace order: the
+    same numbers without building a figure, for updating a live figure frame by frame."""
+    columns = [np.asarray(maps.inputs), *[np.asarray(m) for m in maps.maps], np.asarray(maps.output)[None]]
+    rows = min(max(len(c) for c in columns), max_per_layer)
+    out = []
+    for c, column in enumerate(columns):
+        is_output = c == len(columns) - 1
+        span = 1.0 if is_output else max(float(np.abs(column).max()), 1e-9)
+        for image in column[:rows]:
+            out.append((_r(image), 0.0, 1.0) if is_output else (_r(image), -span, span))
+    return out
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (np.ndarray, list, tuple)) or isinstance(b, (np.ndarray, list, tuple)):
+        try:
+            a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+            return a.shape == b.shape and bool(np.all(a == b))
+        except (ValueError, TypeError):
+            return False
+    return a == b
+
+
+def update_figure(target, source) -> None:
+    """Make ``target`` (a plotly ``go.FigureWidget`` on screen) show ``source`` (a figure), in place.
+
+    Same traces (count and types): only the properties that changed are sent, in one message. Otherwise the
+    traces are replaced and subplot axes that ``source`` lacks are removed. The layout's template is not
+    copied (every hlkit figure uses the default one)."""
+    new_layout = source.layout.to_plotly_json()
+    new_layout.pop("template", None)
+    same = len(target.data) == len(source.data) and all(
+        t.type == s.type for t, s in zip(target.data, source.data, strict=True))
+    if not same:
+        stale = [k for k in target.layout.to_plotly_json() if k not in new_layout and k != "template"]
+        target.data = ()
+        if stale:
+            target.plotly_relayout({k: None for k in stale})
+        target.add_traces(list(source.data))
+    with target.batch_update():
+        if same:
+            for old, new in zip(target.data, source.data, strict=True):
+                before = old.to_plotly_json()
+                changes = {k: v for k, v in new.to_plotly_json().items()
+                           if k not in ("type", "uid") and not _same_json(before.get(k), v)}
+                if changes:
+                    old.update(changes)
+        old_layout = target.layout.to_plotly_json()
+        changed = {k: v for k, v in new_layout.items() if not _same_json(old_layout.get(k), v)}
+        if changed:
+            target.update_layout(changed)
+
+
+def _same_json(a, b) -> bool:
+    """Equality of plotly JSON values (nested dicts and lists, numpy arrays)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b) and not (
+            a and isinstance(a[0], (int, float)) and isinstance(b[0], (int, float))):
+        return all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return _same(a, b)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -371,3 +433,44 @@ def curves(x, series, *, x_title: str = "", y_title: str = "", title: str | None
     fig.update_xaxes(gridcolor="#eee")
     fig.update_yaxes(gridcolor="#eee")
     return fig
+
+
+def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
+    """A CNN's view of one image: the input (row 1) and each conv block's feature maps (one row per block).
+
+    image: shape (h, w). maps: a list of arrays of shape (channels, h_l, w_l), as ``probe.feature_maps``
+    returns. Each row shares one grey scale (white = 0, black = that row's largest value).
+    """
+    image = np.asarray(image, dtype=np.float64)
+    rows = [image[None]] + [np.asarray(m, dtype=np.float64) for m in maps]
+    cols = max(len(r) for r in rows)
+    titles = ["input"] + [f"block {i}" for i in range(1, len(rows))]
+    fig = make_subplots(rows=len(rows), cols=cols, horizontal_spacing=0.005, vertical_spacing=0.04,
+                        row_titles=titles)
+    for r, stack in enumerate(rows):
+        top = max(float(stack.max()), 1e-9)
+        for c, img in enumerate(stack):
+            name = "input" if r == 0 else f"block {r}, map {c + 1}"
+            fig.add_trace(go.Heatmap(z=_r(img[::-1]), colorscale="Greys", zmin=0.0, zmax=top, showscale=False,
+                                     name=name, hovertemplate=name + ": %{z:.2f}<extra></extra>"),
+                          row=r + 1, col=c + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor=None)
+    fig.update_layout(width=size * cols + 60, height=(size + 12) * len(rows) + 20,
+                      margin=dict(l=5, r=45, t=10, b=5))
+    return fig
+
+
+def boundary_z(grid, *, discretize: bool = False) -> np.ndarray:
+    """The image of ``decision_boundary(grid)``'s first trace: P(class 1) of shape (res, res) for two classes,
+    an RGB image of shape (res, res, 3) for more."""
+    proba = np.asarray(grid.proba)
+    if proba.shape[-1] == 2:
+        return _r(proba[..., 1] if not discretize else (proba[..., 1] > 0.5).astype(np.float64))
+    return boundary_image(proba, discretize=discretize)
+
+
+def loss_curve_data(history, *, show_accuracy: bool = True) -> list[tuple[list, np.ndarray]]:
+    """(x, y) of each trace of ``loss_curves(history)``, in trace order."""
+    keys = ["train_loss", "test_loss"] + (["train_acc", "test_acc"] if show_accuracy else [])
+    return [(list(history.epoch), _r(getattr(history, k), 4)) for k in keys]

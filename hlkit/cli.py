@@ -74,7 +74,7 @@ def _links(args) -> int:
     if repo is None:
         raise rel.ReleaseError("--repo: give the repository's address, e.g. --repo https://github.com/OWNER/hlkit "
                                "(this folder has no git remote 'origin' to take it from)")
-    notebooks = rel.notebooks_in([args.notebooks])
+    notebooks = rel.notebooks_in([args.notebooks], argument="--notebooks")
     links = rel.lesson_links(notebooks, repo=repo, branch=args.branch, hub=args.hub, binder=args.binder)
     if args.markdown:
         print("| lesson | Binder |" + (" JupyterHub |" if args.hub else ""))

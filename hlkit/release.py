@@ -394,21 +394,21 @@ def judge(nb, *, student: bool, path: str | os.PathLike = "notebook.ipynb", seco
     return report
 
 
-def notebooks_in(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def notebooks_in(paths: Iterable[str | os.PathLike], *, argument: str = "PATHS") -> list[Path]:
     """The notebooks named by ``paths`` (files, or folders searched recursively), sorted, without
-    checkpoints. Raises ReleaseError naming a path that does not exist or holds no notebook."""
+    checkpoints. Raises ReleaseError naming ``argument`` and a path that does not exist or holds no notebook."""
     found = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             inner = sorted(p for p in path.rglob("*.ipynb") if not _skipped(p.relative_to(path)))
             if not inner:
-                raise ReleaseError(f"PATHS: folder {str(given)!r} holds no notebook (.ipynb)")
+                raise ReleaseError(f"{argument}: folder {str(given)!r} holds no notebook (.ipynb)")
             found += inner
         elif path.is_file() and path.suffix == ".ipynb":
             found.append(path)
         else:
-            raise ReleaseError(f"PATHS: {str(given)!r} is neither a notebook (.ipynb) nor a folder")
+            raise ReleaseError(f"{argument}: {str(given)!r} is neither a notebook (.ipynb) nor a folder")
     return found
 
 

@@ -198,7 +198,7 @@ def l02_n_params(count) -> None:
 
 # --- lesson 03 ---
 _L03_P, _L03_Y = [0.9, 0.3, 0.6], [1, 0, 1]
-_L03_X, _L03_LABEL, _L03_LR = [[0.5, -0.25]], [1], 0.5
+_L03_X, _L03_LABEL, _L03_LR = [[-0.5, 1.0]], [0], 0.5
 
 
 def l03_bce(loss) -> None:
@@ -227,7 +227,7 @@ def _l03_output_gradient():
 
 
 def l03_output_gradient(dW3) -> None:
-    """Exercise 2: dLoss/dW3, the gradient of the output layer's weights of the tiny network for x = (0.5, -0.25), y = 1."""
+    """Exercise 2: dLoss/dW3, the gradient of the output layer's weights of the tiny network for x = (-0.5, 1), y = 0."""
     params, cache, grads = _l03_output_gradient()
     got = as_array("output weight gradient dW3", dW3, None).reshape(-1)
     if got.shape != (2,):
@@ -236,7 +236,7 @@ def l03_output_gradient(dW3) -> None:
     want = grads.W[2].reshape(-1)
     if np.allclose(got, -want, rtol=1e-4, atol=1e-6):
         fail("output weight gradient dW3", "the opposite sign", "the right size with the wrong sign",
-             "dLoss/dz3 is p - y (negative here: p is below the label 1)")
+             "dLoss/dz3 is p - y: positive when the label is 0 (the loss falls if the logit falls)")
     if np.allclose(got, want / cache.a[2].reshape(-1), rtol=1e-4, atol=1e-6):
         fail("output weight gradient dW3", "dLoss/dz3 times each weight's input", "dLoss/dz3 alone",
              "chain rule: z3 = W3 @ a2 + b3, so dz3/dW3 = a2; multiply p - y by the hidden layer 2 activations")

@@ -21,8 +21,8 @@ def _solutions():
     z = W_NEURON @ X_NEURON + B_NEURON
     cache = scratch.forward(TINY, np.array([[-0.5, 1.0]]), "tanh")
     p, y = np.array([0.9, 0.3, 0.6]), np.array([1, 0, 1])
-    c3 = scratch.forward(TINY, np.array([[0.5, -0.25]]), "tanh")
-    dW3 = scratch.backward(TINY, c3, [1]).W[2]
+    c3 = scratch.forward(TINY, np.array([[-0.5, 1.0]]), "tanh")
+    dW3 = scratch.backward(TINY, c3, [0]).W[2]
     return {
         "neuron": float(scratch.sigmoid(z)),
         "W": W2 @ W1, "b": W2 @ B1 + B2,
@@ -92,7 +92,7 @@ WRONG = [
     ("l03_bce", lambda: (float(np.mean(-np.log([0.9, 0.3, 0.6]))),), "bce", "label 0"),
     ("l03_bce", lambda: (0.1,), "bce", "natural log"),
     ("l03_output_gradient", lambda: (-S["dW3"],), "dW3", "p - y"),
-    ("l03_output_gradient", lambda: (S["dW3"] / scratch.forward(TINY, np.array([[0.5, -0.25]]), "tanh").a[2],),
+    ("l03_output_gradient", lambda: (S["dW3"] / scratch.forward(TINY, np.array([[-0.5, 1.0]]), "tanh").a[2],),
      "dW3", "chain rule"),
     ("l03_output_gradient", lambda: (S["dW3"][0, :1],), "dW3", "2 weights"),
     ("l03_output_gradient", lambda: (S["dW3"] * 2,), "dW3", "(p - y) * a2"),

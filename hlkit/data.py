@@ -178,12 +178,14 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if not isinstance(name, str):
         raise TypeError(f"name must be a string; got {name!r} ({type(name).__name__}) instead")
-    if np.iscomplexobj(X):
-        raise TypeError("X must be real numbers of shape (n_samples, n_features); got complex numbers")
     try:
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)
+        if X.dtype.kind != "c":
+            X = X.astype(np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(f"X must be numbers of shape (n_samples, n_features); could not read it as numbers: {err}") from None
+    if X.dtype.kind == "c":
+        raise TypeError("X must be real numbers of shape (n_samples, n_features); got complex numbers")
     y = np.asarray(y)
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n_samples, n_features); got shape {X.shape} instead")

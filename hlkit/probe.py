@@ -150,7 +150,7 @@ def hidden_space(model: nn.Module, X, layer: int) -> np.ndarray:
 
 def weights(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
     """(W, b) of every Linear layer of an MLP in order, W of shape (n_out, n_in), b of shape (n_out,)."""
-    layers = [*getattr(model, "hidden", []), getattr(model, "out", None)]
+    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]   # a CNN has .out but no .hidden
     if any(not isinstance(layer, nn.Linear) for layer in layers):
         raise TypeError("weights() needs an MLP built by hlkit.models.mlp")
     return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()) for layer in layers]

@@ -59,7 +59,7 @@ def check_bool(name: str, value) -> bool:
 
 def _range_text(kind: str, low, high, *, low_open: bool = False) -> str:
     if low is not None and high is not None:
-        return f"{kind} from {low} to {high}" + (f" (greater than {low})" if low_open else "")
+        return f"{kind} greater than {low} and at most {high}" if low_open else f"{kind} from {low} to {high}"
     if low is not None:
         return f"{kind} {'>' if low_open else '>='} {low}"
     if high is not None:

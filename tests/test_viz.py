@@ -131,7 +131,8 @@ def test_neuron_maps_figure_caps_neurons_per_layer():
 
 
 def test_loss_curves_are_the_history():
-    history = train.train(models.mlp(), data.make_dataset("circle", n_points=100), epochs=12, report_every=3)
+    history = train.train(models.mlp(), data.make_dataset("circle", n_points=100), epochs=12, report_every=3,
+                          optimizer="sgd", lr=0.5)
     fig = viz.loss_curves(history)
     names = [t.name for t in fig.data]
     assert names == ["train loss", "test loss", "train accuracy", "test accuracy"]

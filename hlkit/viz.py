@@ -374,8 +374,11 @@ def update_figure(target, source) -> None:
                     old.update(changes)
         old_layout = target.layout.to_plotly_json()
         changed = {k: v for k, v in new_layout.items() if not _same_json(old_layout.get(k), v)}
-        if changed:
-            target.update_layout(changed)
+        for k, v in changed.items():
+            if isinstance(v, (list, tuple)):
+                target.layout[k] = v      # annotations, shapes: replaced as a whole (update would merge by index)
+            else:
+                target.update_layout({k: v})
 
 
 def _same_json(a, b) -> bool:

@@ -295,15 +295,15 @@ class Playground:
         self._worker = None
         with self._cond:
             self._version = 1
-        self._serve(frames=False)            # builds the run and draws epoch 0
-        with self._cond:
-            self._playing = True
+            self._playing = not live
+        if not live:
+            train.warm_up()   # the first optimizer step in a process costs 1-2 s: keep it out of the run's timing
+        self._serve(frames=False)            # live: builds the run and draws epoch 0; else trains to the end
         if live:
+            with self._cond:
+                self._playing = True
             self._worker = threading.Thread(target=self._work, name=f"hlkit-playground-{next(_numbers)}", daemon=True)
             self._worker.start()
-        else:
-            train.warm_up()   # the first optimizer step in a process costs 1-2 s: not in the first run's timing
-            self._serve(frames=False)
 
     # -- public API ---------------------------------------------------------------------------------
 
@@ -520,12 +520,15 @@ class Playground:
             run = self._run
             if run is None or run.version != version:
                 return
-        if new or redraw:
+        drawn = not (new or redraw)
+        with self._cond:
+            will_train = (self._playing or self._steps > 0) and not run.finished
+        if not drawn and (frames or not will_train):   # synchronous training draws once, at the end
             if frames and not self._pace(version):
                 return
             self._draw(run)
+            drawn = True
         chunk = self._frame_every if frames else train.MAX_EPOCHS + 1
-        drawn = True
         while True:
             n = self._train(run, chunk)
             if n is None:

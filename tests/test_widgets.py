@@ -1,0 +1,261 @@
+"""The Playground, headless: figure data, controls, settings round trip, own data, multi-class, export,
+divergence and recovery, and the live worker under a burst of control changes. No browser."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import hlkit as hl
+import hlkit.widgets as widgets
+from hlkit.widgets import Playground
+
+QUICK = dict(epochs=60, live=False)
+
+
+def heatmaps(fig):
+    return [t for t in fig.data if t.type == "heatmap"]
+
+
+def curves(history) -> dict:
+    return {k: list(getattr(history, k)) for k in ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")}
+
+
+@pytest.fixture(scope="module")
+def default():
+    pg = Playground(live=False)
+    yield pg
+    pg.close()
+
+
+def test_lazy_attribute_is_the_playground():
+    assert hl.Playground is Playground
+    assert hl.widgets is widgets
+
+
+def test_default_problem_reaches_95_percent_and_fills_every_plot(default):
+    pg = default
+    h = pg.history
+    assert h.status == "done" and h.epoch[-1] == widgets.DEFAULTS["epochs"]
+    first = next(i for i, acc in enumerate(h.test_acc) if acc >= 0.95)
+    assert first <= 150 and h.test_acc[-1] >= 0.95
+    boundary = pg.figures["boundary"].data
+    assert boundary[0].type == "heatmap" and np.shape(boundary[0].z) == (widgets.RESOLUTION, widgets.RESOLUTION)
+    n_features, hidden = len(pg.settings["features"]), pg.settings["hidden"]
+    assert len(heatmaps(pg.figures["maps"])) == n_features + sum(hidden) + 1   # inputs, hidden neurons, output
+    assert len(pg.figures["network"].data) == 9                              # 8 link bins + the nodes
+    assert [len(t.x) for t in pg.figures["loss"].data] == [len(h.epoch)] * 4
+    assert f"epoch {h.epoch[-1]}" in pg.status.value and f"{hl.n_params(pg.model)} parameters" in pg.status.value
+    assert pg.problem.value == ""
+
+
+def test_changing_depth_and_width_rebuilds_model_status_settings_and_plots():
+    pg = Playground(**QUICK)
+    pg.set(depth=3, width=8)
+    assert [layer.out_features for layer in pg.model.hidden] == [8, 8, 8]
+    assert pg.settings["hidden"] == [8, 8, 8] and pg.controls["layers"].value == "8,8,8"
+    assert "177 parameters" in pg.status.value
+    assert len(heatmaps(pg.figures["maps"])) == 2 + 24 + 1
+    assert "hidden 3<br>8" in [a.text for a in pg.figures["network"].layout.annotations]
+    # through the widgets' own value setters (the path a click takes)
+    pg.controls["depth"].value = 1
+    pg.controls["width"].value = 5
+    assert pg.settings["hidden"] == [5] and "21 parameters" in pg.status.value
+    assert len(heatmaps(pg.figures["maps"])) == 2 + 5 + 1
+    pg.controls["layers"].value = "6, 3"
+    assert pg.settings["hidden"] == [6, 3] and pg.controls["depth"].value == 2
+    assert [len(t.x) for t in pg.figures["loss"].data] == [61] * 4
+    pg.close()
+
+
+def test_a_bad_layer_text_is_shown_in_the_widget_and_changes_nothing():
+    pg = Playground(**QUICK)
+    before = pg.runs_started
+    pg.controls["layers"].value = "4,x"
+    assert "layers" in pg.problem.value and "4,x" in pg.problem.value
+    assert pg.runs_started == before and pg.settings["hidden"] == [4, 2]
+    pg.controls["width"].value = 3                  # the widget keeps working
+    assert pg.settings["hidden"] == [3, 3] and pg.problem.value == ""
+    with pytest.raises(ValueError, match="layers"):
+        widgets.parse_layers("300")
+    assert widgets.parse_layers("") == [] and widgets.parse_layers("[8, 4]") == [8, 4]
+    pg.close()
+
+
+def test_no_input_feature_is_a_problem_not_a_crash():
+    pg = Playground(**QUICK)
+    pg.features["x1"].value = False
+    pg.features["x1^2"].value = True
+    assert pg.settings["features"] == ["x2", "x1^2"] and pg.model.features.names == ("x2", "x1^2")
+    pg.features["x2"].value = False
+    pg.features["x1^2"].value = False
+    assert "at least one input feature" in pg.problem.value
+    pg.close()
+
+
+def test_display_options_redraw_without_training():
+    pg = Playground(**QUICK)
+    started = pg.runs_started
+    pg.controls["discretize"].value = True
+    z = np.asarray(pg.figures["boundary"].data[0].z)
+    assert set(np.unique(z)) <= {0.0, 1.0}
+    pg.controls["show_test"].value = False
+    names = [t.name for t in pg.figures["boundary"].data]
+    assert not any(name.startswith("test") for name in names)
+    assert pg.runs_started == started
+    pg.close()
+
+
+def test_settings_round_trip_gives_the_same_run():
+    options = dict(dataset="moons", noise=0.2, hidden=[5, 3], activation="relu", features=["x1", "x2", "x1*x2"],
+                   lr=0.01, regularization="l2", reg_rate=0.001, batch_size=64, epochs=20, seed=3)
+    a = Playground(live=False, **options)
+    b = Playground.from_settings(a.settings, live=False)
+    assert a.settings == b.settings == Playground.from_settings(a.settings, live=False).settings
+    assert all(a.settings[k] == v for k, v in options.items())
+    assert curves(a.history) == curves(b.history)
+    for (name, wa), (_, wb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
+        assert torch.equal(wa, wb), name
+    b.set(seed=4)
+    assert curves(b.history) != curves(a.history)
+    with pytest.raises(TypeError, match="unknown setting"):
+        Playground.from_settings(dict(a.settings, colour="red"), live=False)
+    a.close()
+    b.close()
+
+
+def test_own_data_from_arrays_outside_the_plane_is_rescaled_and_said_so():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (200, 2)) * [50, 20] + [100, 0]
+    y = (X[:, 0] > 100).astype(int)
+    pg = Playground(data=hl.from_arrays(X, y), **QUICK)
+    assert pg.settings["dataset"] == widgets.OWN and "own data" in pg.controls["dataset"].options
+    assert np.abs(pg.data.X).max() <= hl.data.DOMAIN
+    assert "scaled" in pg.note.value
+    assert np.allclose(np.sort(pg.to_plane(X), axis=0), np.sort(pg.data.X, axis=0))
+    assert pg.history.test_acc[-1] >= 0.9
+    pg.controls["dataset"].value = "xor"              # switch to a toy set and back
+    assert pg.data.name == "xor"
+    pg.controls["dataset"].value = widgets.OWN
+    assert pg.data.name == "own data"
+    pg.close()
+
+
+def test_own_data_from_csv(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-4, 4, (120, 2))
+    labels = np.where(np.linalg.norm(X, axis=1) < 2.5, "inner", "outer")
+    path = tmp_path / "rings.csv"
+    path.write_text("a,b,kind\n" + "".join(f"{a:.4f},{b:.4f},{k}\n" for (a, b), k in zip(X, labels, strict=True)))
+    pg = Playground(data=hl.from_csv(path), **QUICK)
+    assert pg.data.class_names == ("inner", "outer") and pg.note.value == ""
+    assert np.allclose(pg.data.X, hl.from_csv(path).X)   # inside the plane already: used as is
+    pg.close()
+
+
+def test_own_data_must_be_a_2d_dataset():
+    data3 = hl.from_arrays(np.random.default_rng(0).normal(size=(30, 3)), np.arange(30) % 2)
+    with pytest.raises(ValueError, match=r"data must have exactly 2 features.*got points of shape \(3,\)"):
+        Playground(data=data3, live=False)
+    with pytest.raises(TypeError, match="data must be an hlkit Dataset"):
+        Playground(data=np.zeros((10, 2)), live=False)
+    with pytest.raises(ValueError, match="own data"):
+        Playground(dataset=widgets.OWN, live=False)
+
+
+def test_three_spiral_arms_give_three_classes_on_the_plane():
+    pg = Playground("spiral", n_classes=3, hidden=[8, 8], epochs=150, live=False)
+    assert pg.figures["boundary"].data[0].type == "image"
+    assert sorted(np.unique(pg.grid.predicted)) == [0, 1, 2]
+    assert pg.model.out.out_features == 3 and pg.controls["n_classes"].value == 3
+    pg.controls["dataset"].value = "circle"           # a 2-class set: classes drop back to 2
+    assert pg.settings["n_classes"] == 2 and pg.controls["n_classes"].disabled
+    pg.close()
+
+
+def test_saved_model_predicts_the_same(default, tmp_path):
+    path = default.save_model(tmp_path / "net.pt")
+    loaded = hl.models.load(path)
+    X = default.data.X_test
+    assert np.array_equal(hl.probe.predict_proba(loaded, X), hl.probe.predict_proba(default.model, X))
+
+
+def test_divergence_is_shown_in_the_widget_and_a_lower_rate_recovers():
+    pg = Playground(**QUICK)
+    pg.set(lr=10)
+    assert pg.history.status == "diverged"
+    assert "diverged" in pg.status.value and "Lower the learning rate" in pg.problem.value
+    pg.controls["lr"].value = 0.03
+    assert pg.history.status == "done" and pg.problem.value == "" and pg.history.test_acc[-1] > 0.8
+    pg.close()
+
+
+def test_buttons_reset_step_play():
+    pg = Playground(**QUICK)
+    pg.reset()
+    assert pg.history.epoch == [0] and "epoch 0" in pg.status.value
+    pg.step()
+    pg.step()
+    assert pg.history.epoch[-1] == 2
+    pg.play()
+    assert pg.history.epoch[-1] == 60 and pg.history.status == "done"
+    assert pg.retrain().epoch[-1] == 60
+    pg.close()
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(dataset="nope"), ValueError, ["dataset", "'circle'", "'nope'"]),
+    (dict(depth=11), ValueError, ["depth", "0 to 10", "11"]),
+    (dict(width=0), ValueError, ["width", "1 to 256"]),
+    (dict(hidden=[4], depth=2), ValueError, ["hidden", "depth"]),
+    (dict(hidden="4,2"), TypeError, ["hidden"]),
+    (dict(lr="fast"), TypeError, ["lr", "'fast'"]),
+    (dict(lr=0), ValueError, ["lr", "greater than 0"]),
+    (dict(activation="swish"), ValueError, ["activation", "'tanh'", "'swish'"]),
+    (dict(n_classes=3), ValueError, ["n_classes", "'circle'", "[2]", "3"]),
+    (dict(features=[]), ValueError, ["features"]),
+    (dict(batch_size=0), ValueError, ["batch_size"]),
+    (dict(live="yes"), TypeError, ["live"]),
+])
+def test_bad_arguments_name_the_parameter(kwargs, error, words):
+    with pytest.raises(error) as info:
+        Playground(**kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_spiral_six_by_eight_reaches_95_percent():
+    pg = Playground("spiral", hidden=[8] * 6, live=False)
+    h = pg.history
+    assert h.status == "done" and h.test_acc[-1] >= 0.95
+    assert next(i for i, acc in enumerate(h.test_acc) if acc >= 0.95) <= 400
+    pg.close()
+
+
+def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close():
+    pg = Playground(epochs=80)
+    assert pg.live and any(t.name.startswith("hlkit") for t in threading.enumerate())
+    assert pg.wait(60)
+    completed = pg.runs_completed
+    rng = random.Random(0)
+    for _ in range(60):                              # 180 changes through the widgets' own setters
+        pg.controls["width"].value = rng.randint(1, 8)
+        pg.controls["depth"].value = rng.randint(1, 4)
+        pg.controls["lr"].value = rng.choice([0.01, 0.03, 0.1])
+    final = dict(width=pg.controls["width"].value, depth=pg.controls["depth"].value, lr=pg.controls["lr"].value)
+    assert pg.wait(60)
+    s = pg.settings
+    assert s["hidden"] == [final["width"]] * final["depth"] and s["lr"] == final["lr"]
+    assert pg.history.status == "done" and pg.history.epoch[-1] == 80
+    assert [layer.out_features for layer in pg.model.hidden] == s["hidden"]
+    assert pg.runs_completed - completed <= 2 and pg.errors == []
+    assert len(pg.figures["loss"].data[0].x) == 81
+    reference = Playground(live=False, **s)         # the live run is the same run as the synchronous one
+    assert curves(reference.history) == curves(pg.history)
+    reference.close()
+    pg.close()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]

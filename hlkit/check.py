@@ -314,21 +314,21 @@ def l06_output_size(conv_side, pooled_side) -> None:
 
 
 def l06_edge_filter(kernel) -> None:
-    """Exercise 3: a 3x3 filter that responds to vertical edges (dark left, bright right), not to flat areas
+    """Exercise 3: a 3x3 filter that responds to vertical edges (pixel values rising from left to right), not to flat areas
     or horizontal edges."""
     k = as_array("edge filter", kernel, (3, 3), "a 3x3 array, e.g. np.array([[...], [...], [...]])")
     flat = np.ones((3, 3))
-    vertical = np.tile([0.0, 0.0, 1.0], (3, 1))     # dark on the left, bright on the right
-    horizontal = vertical.T                           # dark on top, bright below
+    vertical = np.tile([0.0, 0.0, 1.0], (3, 1))     # values 0 on the left, 1 (ink) on the right
+    horizontal = vertical.T                           # values 0 on top, 1 below
     if not np.isclose((k * flat).sum(), 0.0):
         fail("edge filter", "response 0 on a flat (uniform) patch", f"response {(k * flat).sum():.3g}",
              "make the weights sum to zero, so uniform areas give 0")
     if not (k * vertical).sum() > 0.5:
-        fail("edge filter", "a clearly positive response (> 0.5) to a dark-left, bright-right edge",
+        fail("edge filter", "a clearly positive response (> 0.5) to an edge with values 0 on the left, 1 on the right",
              f"response {(k * vertical).sum():.3g}",
              "put negative weights in the left column and positive ones in the right column")
     if not abs((k * horizontal).sum()) < 1e-6:
-        fail("edge filter", "response 0 to a horizontal edge (dark top, bright bottom)",
+        fail("edge filter", "response 0 to a horizontal edge (values 0 on top, 1 below)",
              f"response {(k * horizontal).sum():.3g}",
              "let every row add up to zero (negative left, positive right), so top-bottom changes cancel")
     passed("edge filter: responds to vertical edges only")

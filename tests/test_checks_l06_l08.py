@@ -57,7 +57,7 @@ def test_output_size_failures():
 
 def test_edge_filter_failures():
     assert "flat" in failure(check.l06_edge_filter, np.ones((3, 3)))
-    assert "dark-left" in failure(check.l06_edge_filter, -SOBEL_X)
+    assert "0 on the left" in failure(check.l06_edge_filter, -SOBEL_X)
     assert "horizontal" in failure(check.l06_edge_filter, SOBEL_X + SOBEL_X.T)
     assert "shape (3, 3)" in failure(check.l06_edge_filter, np.ones((2, 2)))
 

@@ -28,6 +28,10 @@ def set_seed(seed: int) -> None:
 def __getattr__(name):
     # widgets import ipywidgets and plotly's FigureWidget: load them only when a notebook asks
     if name in ("widgets", "Playground"):
-        from . import widgets
+        # import_module, not "from . import widgets": that asks hasattr(hlkit, "widgets") first, which calls
+        # this function again, forever (RecursionError) until something else has imported hlkit.widgets
+        import importlib
+
+        widgets = importlib.import_module(f"{__name__}.widgets")
         return widgets if name == "widgets" else widgets.Playground
     raise AttributeError(f"module 'hlkit' has no attribute {name!r}")

@@ -10,6 +10,7 @@ Also ``python -m hlkit ...``. The work is done by ``hlkit.release``; this file o
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError) as error:   # ReleaseError is a ValueError; both name the argument
         print(f"hlkit {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:   # `hlkit links | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (Python's recipe: no second error at exit)
+        return 0
 
 
 if __name__ == "__main__":

@@ -390,7 +390,7 @@ def judge(nb, *, student: bool, path: str | os.PathLike = "notebook.ipynb", seco
                 ok = student and error[0] in UNSOLVED_ERRORS
                 report.checks.append(CheckResult(cell_name(cell, index), index, error[0], error[1], ok))
         elif error is not None and (not student or index < first_solution):
-            report.problems.append(f"{cell_name(cell, index)} failed: {error[0]}: {error[1]}")
+            report.problems.append(f"{cell_name(cell, index)} failed: " + ": ".join(filter(None, error)))
     return report
 
 

@@ -448,7 +448,8 @@ def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
     rows = [image[None]] + [np.asarray(m, dtype=np.float64) for m in maps]
     cols = max(len(r) for r in rows)
     titles = ["input"] + [f"block {i}" for i in range(1, len(rows))]
-    fig = make_subplots(rows=len(rows), cols=cols, horizontal_spacing=0.005, vertical_spacing=0.04,
+    h_gap, v_gap, pad = 0.005, 0.04, 5
+    fig = make_subplots(rows=len(rows), cols=cols, horizontal_spacing=h_gap, vertical_spacing=v_gap,
                         row_titles=titles)
     for r, stack in enumerate(rows):
         top = max(float(stack.max()), 1e-9)
@@ -457,10 +458,20 @@ def feature_maps(image, maps, *, size: int = 46) -> go.Figure:
             fig.add_trace(go.Heatmap(z=_r(img[::-1]), colorscale="Greys", zmin=0.0, zmax=top, showscale=False,
                                      name=name, hovertemplate=name + ": %{z:.2f}<extra></extra>"),
                           row=r + 1, col=c + 1)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor=None)
-    fig.update_layout(width=size * cols + 60, height=(size + 12) * len(rows) + 20,
-                      margin=dict(l=5, r=45, t=10, b=5))
+            # a thin frame, so an all-zero (white) map still shows where it is
+            frame = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, showline=True, mirror=True,
+                         linecolor="#bbb", row=r + 1, col=c + 1)
+            fig.update_xaxes(**frame)
+            fig.update_yaxes(**frame)
+        for c in range(len(stack), cols):
+            fig.update_xaxes(visible=False, row=r + 1, col=c + 1)
+            fig.update_yaxes(visible=False, row=r + 1, col=c + 1)
+    fig.for_each_annotation(lambda a: a.update(textangle=0, xanchor="left", font=dict(size=11)))
+    # square cells: choose the plot height so a cell is as tall as it is wide
+    plot_width = size * cols / (1 - (cols - 1) * h_gap)
+    plot_height = size * len(rows) / (1 - (len(rows) - 1) * v_gap)
+    fig.update_layout(width=round(plot_width) + pad + 60, height=round(plot_height) + 2 * pad,
+                      margin=dict(l=pad, r=60, t=pad, b=pad), plot_bgcolor="white")
     return fig
 
 

@@ -299,9 +299,11 @@ def images(stack, *, titles=None, cols: int = 8, zmid: float | None = None, size
 
 def point_attributions(X, A, *, input_names=("x1", "x2"), title: str | None = None) -> go.Figure:
     """Per-point attributions on the plane: one panel per input, each point X[i] (shape (n, 2)) coloured by
-    its attribution A[i, j] (shape (n, n_inputs)): blue pushed the score up, orange pushed it down."""
+    its attribution A[i, j] (shape (n, n_inputs)): blue pushed the score up, orange pushed it down.
+    The colour range is +-95th percentile of |A|, so a few extreme points do not wash out the rest (they
+    saturate; hover shows every exact value)."""
     X, A = np.asarray(X, dtype=np.float64), np.asarray(A, dtype=np.float64)
-    span = max(float(np.abs(A).max()), 1e-9)
+    span = max(float(np.quantile(np.abs(A), 0.95)), 1e-9)
     names = list(input_names)[:A.shape[1]]
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"attribution to {n}" for n in names],
                         horizontal_spacing=0.06)

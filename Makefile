@@ -3,6 +3,7 @@
 #   make test [PYTEST_ARGS=...]   ruff, then pytest: tests/ and every notebook under strict nbval
 #   make notebooks   re-execute every lesson top to bottom and save it (tests/execute_notebooks.py)
 #   make lint        ruff only
+#   make bench [BENCH_ARGS=--quick]   time hlkit (benchmarks/run.py), writes benchmarks/RESULTS.md
 #   make clean       remove .venv and caches
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,6 +12,7 @@ PORT   ?= 8888
 TOKEN  ?=
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # CPU-only torch, never a multi-GB CUDA build. Where the 2.13.0 CPU wheel for this Python lies in /opt/wheels
 # (pip's find-links on the machines this kit is built on), pip takes that file: its version 2.13.0+cpu sorts
@@ -30,7 +32,7 @@ SETTINGS   := $(VENV)/share/jupyter/lab/settings/overrides.json
 STAMP      := $(VENV)/.hlkit-installed
 LINTED     := hlkit tests $(wildcard benchmarks)
 
-.PHONY: setup lab test lint notebooks clean
+.PHONY: setup lab test lint notebooks bench clean
 
 setup: $(STAMP) $(SETTINGS)
 
@@ -60,6 +62,9 @@ lint: setup
 
 notebooks: setup
 	$(BIN)/python tests/execute_notebooks.py
+
+bench: setup
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,7 @@
 """The ``hlkit`` command line: release, validate (its table and exit codes), links (well-formed URLs)."""
 
+import runpy
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -169,8 +169,12 @@ def test_links_without_repo_or_remote(capsys, tmp_path, monkeypatch):
     assert code == 2 and "--repo" in err
 
 
-def test_python_dash_m_and_console_script():
-    out = subprocess.run([sys.executable, "-m", "hlkit", "--help"], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and "release" in out.stdout and "validate" in out.stdout and "links" in out.stdout
+def test_python_dash_m_and_console_script(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["hlkit", "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_module("hlkit", run_name="__main__")   # what `python -m hlkit --help` runs, in this process
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and "release" in out and "validate" in out and "links" in out
     script = Path(sys.executable).parent / "hlkit"
     assert script.exists(), "the hlkit console script is not installed (pip install -e .)"
+    assert "hlkit.cli" in script.read_text()

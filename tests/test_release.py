@@ -198,7 +198,8 @@ def test_judge_the_executed_fixture():
     assert not wrong.ok and not any(c.ok for c in wrong.checks)
 
 
-def test_validate_instructor_and_student_copies(course, tmp_path):
+def test_validate_instructor_and_student_copies(course, tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     rel.release([course], tmp_path / "student")
     instructor = rel.validate(course / "tiny_lesson.ipynb", timeout=120)
     assert instructor.kind == "instructor" and instructor.ok, instructor
@@ -227,9 +228,10 @@ def test_release_all_lessons_leaks_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
-def test_student_lesson_runs_until_first_exercise(lesson, tmp_path):
+def test_student_lesson_runs_until_first_exercise(lesson, monkeypatch):
     """The student copy runs top to bottom and stops at its first exercise's NotImplementedError.
     Only the cells up to the first solution cell are executed, to keep this test short."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")   # the kernel inherits it: one thread, as on a shared hub
     student = rel.student_copy(read(lesson), name=lesson.name)
     first = next((i for i, cell in enumerate(student.cells) if rel.is_solution_cell(cell)), None)
     assert first is not None, f"{lesson.name} has no exercise (no nbgrader solution cell)"

@@ -262,8 +262,167 @@ def l03_gradient_step(W3_new) -> None:
 
 
 # --- lesson 04 ---
+# Lesson 04's exercise settings (the notebook states the same ones).
+_L04_SPIRAL = dict(name="spiral", seed=0)          # 250 training + 250 test points, 2 arms
+_L04_BUDGET = 120                                  # parameters allowed in exercise 3
+_L04_TRAIN = dict(epochs=500, lr=0.03)             # Adam, full batch, model seed 0
+_L04_SMALLEST_CIRCLE_WIDTH = 3                     # one tanh layer: 2 neurons cannot enclose a region, 3 can
+
+
+def _l04_int(what: str, value, hint: str) -> int:
+    """``value`` as a whole number, or a failed check."""
+    got = float(as_array(what, value, (), hint))
+    if got != round(got):
+        fail(what, "a whole number", f"{got:g}", hint)
+    return int(round(got))
+
+
+def l04_param_formula(count) -> None:
+    """Exercise 1: ``count(depth, width)`` returns the number of weights and biases of an MLP with 2 inputs,
+    ``depth`` hidden layers of ``width`` neurons each, and 1 output (hl.mlp(hl.models.hidden_sizes(depth, width)))."""
+    from .models import hidden_sizes, mlp, n_params
+
+    if not_done(count) or not callable(count):
+        fail("count", "a function count(depth, width)", "nothing yet" if not_done(count) else f"a {type(count).__name__}",
+             "define it with `def count(depth, width):` and pass the function itself (no parentheses)")
+    for depth, width in [(1, 4), (2, 3), (3, 8), (4, 1), (0, 5)]:
+        what = f"count({depth}, {width})"
+        try:
+            value = count(depth, width)
+        except Exception as err:  # the student's function failed: say so, as a check result
+            fail(what, "a number", f"an error ({type(err).__name__}: {err})",
+                 "run count(2, 3) in a cell to see what goes wrong")
+        got = _l04_int(what, value, "return one whole number")
+        right = n_params(mlp(hidden_sizes(depth, width)))
+        if got == right:
+            continue
+        layers = " -> ".join(["2", *[str(width)] * depth, "1"])
+        if depth == 0:
+            fail(what, "the linear model's count: the 2 inputs connect straight to the output", f"{got}",
+                 "with no hidden layer the width does not exist: 2 weights and 1 bias")
+        if got == right - depth * width - 1:
+            fail(what, f"weights and biases of {layers}", f"{got} (the weights only?)",
+                 "every neuron, the output neuron included, also has one bias")
+        if got == right - width - 1:
+            fail(what, f"weights and biases of {layers}", f"{got} (without the output layer?)",
+                 "the last hidden layer connects to the output neuron: width weights and 1 bias")
+        fail(what, f"weights and biases of {layers}", f"{got}",
+             "first hidden layer: 2 x width weights + width biases; every further hidden layer: width x width + "
+             "width; output: width + 1. Check count(0, width) too: no hidden layer")
+    passed("count(depth, width): right for every depth and width tried")
+
+
+def l04_smallest_width(width) -> None:
+    """Exercise 2: the smallest width of one tanh hidden layer that separates the nested circles."""
+    got = _l04_int("smallest width", width, "one whole number of neurons")
+    if got < 1:
+        fail("smallest width", "a number of neurons, 1 or more", f"{got}", "a hidden layer has at least one neuron")
+    if got < _L04_SMALLEST_CIRCLE_WIDTH:
+        fail("smallest width", "a width whose 'inside' region can be closed around the disc", f"{got}",
+             "with this few neurons the region the network calls class 1 always runs off to infinity (section 2), "
+             "so it also covers part of the ring; the table's test accuracies stay well below 0.95")
+    if got > _L04_SMALLEST_CIRCLE_WIDTH:
+        fail("smallest width", "the smallest width that works", f"{got}",
+             "a narrower layer also reached at least 0.95 test accuracy for every seed in the table")
+    passed("smallest width: correct (three lines can enclose a triangle around the disc; two cannot enclose anything)")
+
+
+def l04_spiral_budget(hidden) -> None:
+    """Exercise 3: hidden layers with at most 120 parameters in all that reach test accuracy >= 0.95 on the spiral
+    (hl.make_dataset("spiral", seed=0)) after 500 epochs of Adam at lr 0.03, model seed 0."""
+    from .data import make_dataset
+    from .models import mlp, n_params
+    from .train import train
+
+    if not_done(hidden):
+        fail("hidden", "a list of layer widths such as [4, 4]", "nothing yet (None)", "fill in the cell above and run it")
+    try:
+        model = mlp(list(hidden), seed=0)
+    except (TypeError, ValueError) as err:
+        fail("hidden", "a list of layer widths such as [4, 4]", f"{hidden!r}", str(err))
+    size = n_params(model)
+    if size > _L04_BUDGET:
+        fail("parameters", f"at most {_L04_BUDGET}", f"{size} for hidden={list(hidden)}",
+             "narrower or fewer layers; hl.n_params(hl.mlp(hidden)) counts them")
+    history = train(model, make_dataset(**_L04_SPIRAL), **_L04_TRAIN)
+    acc = history.test_acc[-1]
+    if acc < 0.95:
+        fail("test accuracy after 500 epochs", "at least 0.95", f"{acc:.3f} with {size} parameters",
+             "one wide layer learns the spiral slowly; spend the same parameters on two or more layers")
+    passed(f"hidden={list(hidden)}: {size} parameters, test accuracy {acc:.3f}")
+
 
 # --- lesson 05 ---
+# Lesson 05's exercise settings (the notebook states the same ones).
+_L05_DATA = dict(name="circle", n_points=1000, noise=0.3, train_ratio=0.1, seed=0)   # 100 train + 900 test points
+_L05_BIG = [32, 32, 32]
+_L05_TRAIN = dict(epochs=1000, lr=0.02)
+_L05_UNDERFIT_TRAIN_ACC = 0.8     # the 4-neuron network reaches about 0.9 on these training points
+
+
+def l05_diagnose(histories, underfit, overfit) -> None:
+    """Exercise 1: which of the trained networks (a dict name -> History) underfits and which overfits."""
+    if not isinstance(histories, dict) or len(histories) < 3:
+        fail("histories", "the dict of three training histories from the cell above", f"{type(histories).__name__}",
+             "pass the dict the lesson built, unchanged")
+    names = ", ".join(repr(k) for k in histories)
+    for what, answer in (("underfit", underfit), ("overfit", overfit)):
+        if not_done(answer) or answer not in histories:
+            fail(what, f"one of the names {names}", repr(answer), "give the name of a model as a string, e.g. 'A'")
+    train_acc = {k: h.train_acc[-1] for k, h in histories.items()}
+    gap = {k: h.train_acc[-1] - h.test_acc[-1] for k, h in histories.items()}
+    if underfit != min(train_acc, key=train_acc.get):
+        fail("underfit", "the model that does poorly even on its own training points", repr(underfit),
+             "compare the training accuracies (the black dotted curves): underfitting means the network cannot "
+             "even fit the data it learns from")
+    if overfit != max(gap, key=gap.get):
+        fail("overfit", "the model whose training score is far better than its test score", repr(overfit),
+             "look at the gap between training (black) and test (red), and for a test loss that rises while the "
+             "training loss keeps falling")
+    passed(f"underfit {underfit!r}, overfit {overfit!r}: correct")
+
+
+def l05_best_depth(best_depth, val_acc, depths) -> None:
+    """Exercise 2: the depth chosen by validation accuracy. val_acc: shape (len(depths),), one validation
+    accuracy per depth; ties go to the shallower (smaller) network."""
+    depths = [int(d) for d in depths]
+    scores = as_array("val_acc", val_acc, (len(depths),), "one validation accuracy per depth, in the order of depths")
+    if np.any((scores < 0) | (scores > 1)):
+        fail("val_acc", "accuracies between 0 and 1", f"values from {scores.min():.3g} to {scores.max():.3g}",
+             "use accuracies (the test_acc column of the grid trained on the validation split), not losses")
+    got = _l04_int("best_depth", best_depth, "one whole number: a depth from the list")
+    if got not in depths:
+        fail("best_depth", f"one of the depths tried {depths}", f"{got}", "pick from the depths you trained")
+    best = [d for d, s in zip(depths, scores, strict=True) if s == scores.max()]
+    if got not in best:
+        fail("best_depth", "the depth with the highest validation accuracy", f"depth {got}",
+             "np.argmax(val_acc) gives the position of the highest value; depths[position] is the depth")
+    if got != best[0]:
+        fail("best_depth", "on a tie, the shallower network", f"depth {got}",
+             "several depths tie: prefer the one with fewer layers (fewer parameters, same validation score)")
+    passed(f"best depth by validation: {got}")
+
+
+def l05_too_strong(reg_rate) -> None:
+    """Exercise 3: an L2 rate strong enough to make the big network (hidden [32, 32, 32]) underfit the lesson's
+    noisy circle: training accuracy below 0.8 after 1000 epochs."""
+    from .data import make_dataset
+    from .models import mlp
+    from .train import train
+
+    rate = float(as_array("reg_rate", reg_rate, (), "one number, e.g. 0.001"))
+    if not 0 <= rate <= 1:
+        fail("reg_rate", "a number from 0 to 1 (what hl.train accepts)", f"{rate:g}", "try the values from the table")
+    history = train(mlp(_L05_BIG, seed=0), make_dataset(**_L05_DATA), regularization="l2", reg_rate=rate,
+                    report_every=_L05_TRAIN["epochs"], **_L05_TRAIN)
+    if history.status == "diverged":
+        fail("reg_rate", "a rate that trains without diverging", f"{rate:g}", history.message)
+    acc = history.train_acc[-1]
+    if acc >= _L05_UNDERFIT_TRAIN_ACC:
+        fail("training accuracy with L2", f"below {_L05_UNDERFIT_TRAIN_ACC} (underfitting)", f"{acc:.3f}",
+             "the penalty is still too weak to stop the network from fitting its training points: make it larger")
+    passed(f"reg_rate {rate:g}: training accuracy {acc:.3f}, the penalty now keeps the network from fitting even "
+           "its training points")
 
 # --- lesson 06 ---
 # Lesson 06's exercise questions (the notebook states the same numbers).

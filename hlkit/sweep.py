@@ -28,7 +28,7 @@ class Runs:
 
     hiddens: the hidden-layer lists, H of them. seeds: shape (S,). train_acc, test_acc, train_loss, test_loss:
     final values, shape (H, S). epochs: epochs actually run, shape (H, S) (fewer than asked after early
-    stopping). reached: the first epoch whose test accuracy was >= ``target``, shape (H, S), -1 where never
+    stopping). reached: the first recorded epoch whose test accuracy was >= ``target``, shape (H, S), -1 where never
     (all -1 when no target was given). n_params: weights and biases per network, shape (H,).
     """
 
@@ -83,13 +83,15 @@ def _int_list(name: str, values, low: int, high: int) -> list[int]:
 
 
 def train_many(data: Dataset, hiddens, *, seeds=(0,), epochs: int = 300, lr: float = 0.03,
-               activation: str = "tanh", features=None, target: float | None = None, **options) -> Runs:
+               activation: str = "tanh", features=None, target: float | None = None, target_every: int = 5,
+               **options) -> Runs:
     """Train one network per hidden-layer list in ``hiddens`` and per seed in ``seeds``; collect final numbers.
 
     hiddens: e.g. ``[[1], [2], [8, 8]]`` (``[]`` = the linear model). seeds: model seeds; the same seed
     also orders minibatches. target: an accuracy from 0 to 1 whose first test-set arrival is recorded in
-    ``reached`` (costs an evaluation per epoch). Other options (optimizer, batch_size, regularization,
-    reg_rate, patience) go to ``hlkit.train.train``. Returns a ``Runs`` with arrays of shape (H, S).
+    ``reached``, looked for every ``target_every`` epochs (each look costs an evaluation). Other options
+    (optimizer, batch_size, regularization, reg_rate, patience) go to ``hlkit.train.train``.
+    Returns a ``Runs`` with arrays of shape (H, S).
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.make_dataset); got {type(data).__name__}")
@@ -101,8 +103,9 @@ def train_many(data: Dataset, hiddens, *, seeds=(0,), epochs: int = 300, lr: flo
     epochs = check_int("epochs", epochs, 1, 100_000)
     if target is not None:
         target = check_float("target", target, 0.0, 1.0)
+    target_every = check_int("target_every", target_every, 1, epochs)
     options.pop("report_every", None)
-    every = 1 if target is not None else epochs
+    every = target_every if target is not None else epochs
     H, S = len(hiddens), len(seeds)
     out = {k: np.zeros((H, S)) for k in ("train_acc", "test_acc", "train_loss", "test_loss")}
     ran = np.zeros((H, S), dtype=np.int64)
@@ -171,6 +174,18 @@ def validation_split(data: Dataset, *, val_ratio: float = 0.3, seed: int = 0) ->
                    f"{data.name} (train part / validation)", data.class_names)
 
 
+def subsample(data: Dataset, n_train: int, *, seed: int = 0) -> Dataset:
+    """A new Dataset with ``n_train`` of ``data``'s training points (drawn at random with ``seed``) and all of its
+    test points: networks trained on more or fewer points are then compared on the very same test set."""
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.make_dataset); got {type(data).__name__}")
+    n = len(data.y_train)
+    n_train = check_int("n_train", n_train, 2, n)
+    keep = np.sort(np.random.default_rng(check_int("seed", seed, 0, 2**32 - 1)).permutation(n)[:n_train])
+    return Dataset(data.X_train[keep], data.y_train[keep], data.X_test, data.y_test, data.n_classes,
+                   f"{data.name} ({n_train} training points)", data.class_names)
+
+
 @dataclass(frozen=True)
 class CurveFit:
     """A network fitted to a 1-D function. x, target, prediction: shape (n,). max_error: the largest
@@ -205,7 +220,7 @@ def fit_curve(x, y, *, hidden=(4,), activation: str = "tanh", epochs: int = 2000
     lr = check_float("lr", lr, 0.0, 10.0, low_open=True)
     model = mlp(list(hidden), activation=activation, n_inputs=1, n_classes=2, seed=seed)  # 2 classes = 1 output
     X, Y = torch.from_numpy(x[:, None]), torch.from_numpy(y[:, None])
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     before = torch.get_num_threads()
     torch.set_num_threads(1)   # tiny networks: one thread is faster than several
     try:

@@ -131,3 +131,13 @@ def test_curves_figure():
     assert fig.data[1].line.dash == "dash" and fig.data[0].line.dash == "solid"
     with pytest.raises(ValueError, match="series 'a' must have the shape of x"):
         viz.curves(x, {"a": [1, 2]})
+
+
+def test_subsample_keeps_the_test_set():
+    small = sweep.subsample(DATA, 10, seed=2)
+    assert len(small.y_train) == 10 and np.array_equal(small.X_test, DATA.X_test)
+    rows = {tuple(r) for r in DATA.X_train}
+    assert all(tuple(r) in rows for r in small.X_train)
+    assert np.array_equal(sweep.subsample(DATA, 10, seed=2).X_train, small.X_train)
+    with pytest.raises(ValueError, match="n_train must be an integer from 2 to 40"):
+        sweep.subsample(DATA, 41)

@@ -97,3 +97,23 @@ def test_lrp_refuses_a_cnn_and_a_negative_epsilon():
         explain.lrp(hl.cnn(), np.zeros((1, 1, 8, 8)))
     with pytest.raises(ValueError, match="epsilon"):
         explain.lrp(hl.mlp(), X2, epsilon=-1.0)
+
+
+def test_point_attributions_plot_holds_one_panel_per_input_with_signed_colours():
+    A = np.array([[1.0, -2.0], [0.5, 0.0], [-100.0, 3.0]])
+    fig = hl.viz.point_attributions(X2, A)
+    assert len(fig.data) == 2
+    np.testing.assert_allclose(fig.data[0].marker.color, A[:, 0])
+    np.testing.assert_allclose(fig.data[1].x, X2[:, 0])
+    span = np.quantile(np.abs(A), 0.95)   # an extreme value saturates instead of washing out the others
+    assert fig.data[0].marker.cmin == pytest.approx(-span) and fig.data[0].marker.cmax == pytest.approx(span)
+
+
+def test_feature_maps_plot_has_the_input_and_every_map():
+    model = hl.cnn(seed=0)
+    image = hl.load_digits().X_test[0]
+    maps = hl.probe.feature_maps(model, image)
+    fig = hl.viz.feature_maps(image[0], maps)
+    assert len(fig.data) == 1 + 8 + 16
+    np.testing.assert_allclose(fig.data[0].z, np.round(image[0][::-1], 3))
+    np.testing.assert_allclose(fig.data[1 + 8].z, np.round(maps[1][0][::-1], 3))

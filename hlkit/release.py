@@ -224,8 +224,8 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike) 
 
     A folder source contributes every file under it (notebooks and data alike) at the same relative path;
     a file source goes to the top of ``dest``. Raises ReleaseError naming SRC or DEST for a missing
-    source, a DEST equal to or inside a source folder, a DEST that is a file, or two sources that would
-    land on the same target.
+    source, a DEST equal to or inside a source folder (or the folder of a source notebook), a DEST that
+    is a file, or two sources that would land on the same target.
     """
     if not sources:
         raise ReleaseError("SRC: give at least one notebook or folder to release")
@@ -237,16 +237,14 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike) 
         src = Path(given).resolve()
         if not src.exists():
             raise ReleaseError(f"SRC {str(given)!r} does not exist")
-        folder = src if src.is_dir() else src.parent
-        if src.is_dir() and _inside(dest, folder):
-            raise ReleaseError(f"DEST {str(dest)!r} is {'the same folder as' if dest == folder else 'inside'} "
-                               f"SRC {str(given)!r}: student copies would mix with the instructor copies; "
-                               "choose a folder outside it, e.g. ../student")
         if src.is_file() and src.suffix != ".ipynb":
             raise ReleaseError(f"SRC {str(given)!r} is not a notebook (.ipynb) or a folder")
-        if src.is_file() and dest == folder:
-            raise ReleaseError(f"DEST {str(dest)!r} is the folder of SRC {str(given)!r}: "
-                               "the student copy would overwrite the instructor copy")
+        folder = src if src.is_dir() else src.parent
+        if _inside(dest, folder):
+            where = ("the same folder as SRC" if src.is_dir() else "the folder of SRC") if dest == folder \
+                else ("inside SRC" if src.is_dir() else "inside the folder of SRC")
+            raise ReleaseError(f"DEST {str(dest)!r} is {where} {str(given)!r}: student copies would mix with "
+                               "the instructor copies; choose a folder outside it, e.g. ../student")
         files = sorted(p for p in src.rglob("*") if p.is_file() and not _skipped(p.relative_to(src))) \
             if src.is_dir() else [src]
         for file in files:

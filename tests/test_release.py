@@ -152,7 +152,8 @@ def test_release_refuses_bad_arguments(course, tmp_path):
     cases = [
         (([course], course), "DEST .* same folder as SRC"),
         (([course], course / "student"), "DEST .* inside SRC"),
-        (([course / "tiny_lesson.ipynb"], course), "overwrite the instructor copy"),
+        (([course / "tiny_lesson.ipynb"], course), "DEST .* is the folder of SRC"),
+        (([course / "tiny_lesson.ipynb"], course / "student"), "DEST .* inside the folder of SRC"),
         (([tmp_path / "missing"], tmp_path / "out"), "SRC .*missing.* does not exist"),
         (([course / "points.csv"], tmp_path / "out"), "SRC .* not a notebook"),
         (([], tmp_path / "out"), "SRC: give at least one"),

@@ -182,7 +182,7 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
         X = np.asarray(X)
         if X.dtype.kind != "c":
             X = X.astype(np.float64)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RuntimeError) as err:   # RuntimeError: a torch tensor that requires grad
         raise TypeError(f"X must be numbers of shape (n_samples, n_features); could not read it as numbers: {err}") from None
     if X.dtype.kind == "c":
         raise TypeError("X must be real numbers of shape (n_samples, n_features); got complex numbers")

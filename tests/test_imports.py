@@ -102,6 +102,24 @@ def test_importing_hlkit_does_not_load_widgets():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_the_package_exposes_the_notebook_names():
+    import numpy as np
+    import torch
+
+    import hlkit as hl
+
+    assert hl.make_dataset is hl.data.make_dataset and hl.mlp is hl.models.mlp and hl.cnn is hl.models.cnn
+    assert hl.n_params is hl.models.n_params and hl.load_digits is hl.data.load_digits
+    assert hl.from_arrays is hl.data.from_arrays and hl.from_csv is hl.data.from_csv
+    with pytest.raises(AttributeError, match="module 'hlkit' has no attribute 'nothing'"):
+        hl.nothing  # noqa: B018
+    # set_seed seeds the global generators (hlkit itself never relies on them)
+    hl.set_seed(3)
+    a = (np.random.rand(), torch.rand(1).item())
+    hl.set_seed(3)
+    assert (np.random.rand(), torch.rand(1).item()) == a
+
+
 # --- the network guard of conftest.py ----------------------------------------------------------------------
 
 def test_network_guard_refuses_a_public_address(no_network):

@@ -148,6 +148,8 @@ CASES = {
                         "X must be numbers of shape (n_samples, n_features)", "could not read it as numbers"),
     "arrays X text": (lambda: data.from_arrays([["a", "b"]] * 10, Y10), TypeError, "X must be numbers",
                       "could not read it as numbers"),
+    "arrays X grad tensor": (lambda: data.from_arrays(torch.ones(10, 2, requires_grad=True), Y10), TypeError,
+                             "X must be numbers of shape (n_samples, n_features)", "could not read it as numbers"),
     "arrays X complex": (lambda: data.from_arrays(X10 + 1j, Y10), TypeError, "X must be real numbers",
                          "got complex numbers"),
     "arrays X 1-D": (lambda: data.from_arrays(np.arange(10.0), Y10), ValueError,

@@ -102,5 +102,7 @@ def test_distill_flattens_images_for_an_mlp_student():
     student = hl.mlp([4], n_inputs=64, n_classes=10, seed=0)
     history = compress.distill(student, teacher, data, copies=1, epochs=1, batch_size=256)
     assert len(history.epoch) == 2
+    mlp_teacher = hl.mlp([8], n_inputs=64, n_classes=10, seed=1)      # an MLP teacher gets flat images too
+    assert compress.distill(hl.cnn(channels=[2]), mlp_teacher, data, copies=1, epochs=1, batch_size=256).status == "done"
     with pytest.raises(ValueError, match="temperature"):
         compress.distill(student, teacher, data, temperature=0)

@@ -32,6 +32,7 @@ import time
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
+from traitlets import observe
 
 from . import models, probe, train, viz
 from .data import DOMAIN, GENERATORS, MAX_POINTS, Dataset, make_dataset
@@ -53,6 +54,7 @@ MAX_PER_LAYER = 8        # neurons drawn per layer in the neuron maps and the ne
 FRAME_EVERY = 10         # live: a frame every 10 epochs
 MIN_FRAME_SECONDS = 1 / 12
 ACK_TIMEOUT = 1.0        # seconds to wait for the browser's reply to a frame before giving up on replies
+CATCH_UP = 5             # while the browser is busy, train on up to 5 x frame_every epochs before waiting
 _numbers = itertools.count(1)
 
 #: one line per control and plot, for beginners (tooltips and the help panel)
@@ -233,6 +235,35 @@ class _Run:
         return self.history.epoch[-1]
 
 
+class _Figure(go.FigureWidget):
+    """A FigureWidget whose handlers of browser messages (replies to frames, zooms) take the Playground's push
+    lock: they change the figure's Python state on a kernel thread while the worker may be pushing a frame."""
+
+    def __init__(self, *args, lock, **kwargs):
+        self._hl_lock = lock
+        super().__init__(*args, **kwargs)
+
+    @observe("_js2py_traceDeltas")
+    def _handler_js2py_traceDeltas(self, change):
+        with self._hl_lock:
+            go.FigureWidget._handler_js2py_traceDeltas(self, change)
+
+    @observe("_js2py_restyle")
+    def _handler_js2py_restyle(self, change):
+        with self._hl_lock:
+            go.FigureWidget._handler_js2py_restyle(self, change)
+
+    @observe("_js2py_relayout")
+    def _handler_js2py_relayout(self, change):
+        with self._hl_lock:
+            go.FigureWidget._handler_js2py_relayout(self, change)
+
+    @observe("_js2py_update")
+    def _handler_js2py_update(self, change):
+        with self._hl_lock:
+            go.FigureWidget._handler_js2py_update(self, change)
+
+
 # ---------------------------------------------------------------------------------------------------
 # the widget
 
@@ -278,13 +309,14 @@ class Playground:
         self._closing = False
         self._run: _Run | None = None
         self._problem = ""
-        self._quiet = False
+        self._local = threading.local()        # per thread: is this thread showing settings in the controls?
+        self._control_lock = threading.RLock()  # one control change at a time (callbacks may come on two threads)
         self._keys: dict = {}                   # per figure: what its current structure was drawn for
         self._last_push = 0.0
-        self._awaiting: dict = {}
+        self._awaiting: dict = {}              # figure id -> edit id of its last frame, until the browser answers
+        self._answering: set = set()           # figures whose browser views answer frames (pace on those)
         self._ack_lock = threading.Lock()
         self._acked = threading.Event()
-        self._ack_ok = False                   # the browser answered a frame: pace on its answers
         self.runs_started = 0
         self.runs_completed = 0                # runs that reached their end (done, diverged, early stopped)
         self.frame_seconds: list[float] = []   # time to compute and push each frame
@@ -358,6 +390,10 @@ class Playground:
     def set(self, **changes) -> None:
         """Change settings as if by the controls, e.g. ``pg.set(depth=3, width=8)`` or ``pg.set(lr=0.1)``: one
         retraining (synchronous without the worker thread). depth/width set hidden = [width] * depth."""
+        with self._control_lock:
+            self._set(changes)
+
+    def _set(self, changes: dict) -> None:
         with self._cond:
             s = copy.deepcopy(self._settings)
         depth, width = changes.pop("depth", None), changes.pop("width", None)
@@ -529,6 +565,7 @@ class Playground:
             self._draw(run)
             drawn = True
         chunk = self._frame_every if frames else train.MAX_EPOCHS + 1
+        since_frame = 0
         while True:
             n = self._train(run, chunk)
             if n is None:
@@ -537,12 +574,30 @@ class Playground:
                 break
             drawn = False
             if frames:
+                since_frame += n
+                browser_busy = not self._acked.is_set() and time.perf_counter() - self._last_push < ACK_TIMEOUT
+                if browser_busy and not run.finished and since_frame < CATCH_UP * chunk:
+                    continue      # a slow browser still draws the last frame: train on, show more epochs per frame
                 if not self._pace(version):
                     return
                 self._draw(run)
                 drawn = True
+                since_frame = 0
         if not drawn:
             self._draw(run)
+        self._keep_state(run)
+
+    def _keep_state(self, run: _Run, names=None) -> None:
+        """Store each figure's current content in the state a new browser view starts from. Plotly's Python side
+        sets that state only when a FigureWidget is made, and the browser drops frames sent before a view has
+        loaded plotly's script: without this, a Playground shown after (or while) it trained shows empty plots."""
+        with self._push:
+            if run is not self._run:
+                return
+            for name in names or self.figures:
+                fig = self.figures[name]
+                fig._widget_data = copy.deepcopy(fig._data)
+                fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
     def _train(self, run: _Run, epochs: int) -> int | None:
         """Up to ``epochs`` epochs while playing (or stepping); None if a newer request cancelled the run."""
@@ -572,9 +627,11 @@ class Playground:
         start = time.perf_counter()
         while True:
             now = time.perf_counter()
-            waiting_ack = self._ack_ok and not self._acked.is_set()
+            waiting_ack = not self._acked.is_set()
             if waiting_ack and now - self._last_push > ACK_TIMEOUT:
-                self._ack_ok = False          # the browser stopped answering (tab closed?): cap the rate only
+                with self._ack_lock:          # these views stopped answering (tab closed?): stop waiting for them
+                    self._answering -= set(self._awaiting)
+                    self._acked.set()
                 waiting_ack = False
             if not waiting_ack and now - self._last_push >= MIN_FRAME_SECONDS:
                 return True
@@ -587,13 +644,13 @@ class Playground:
         msg = change.get("new")
         if not msg:
             return
-        self._ack_ok = True
-        owner = change.get("owner")
+        owner = id(change.get("owner"))
         with self._ack_lock:
-            wanted = self._awaiting.get(id(owner))
+            self._answering.add(owner)
+            wanted = self._awaiting.get(owner)
             if wanted is not None and msg.get("trace_edit_id", -1) >= wanted:
-                del self._awaiting[id(owner)]
-            if not self._awaiting:
+                del self._awaiting[owner]
+            if not set(self._awaiting) & self._answering:
                 self._acked.set()
 
     def _draw(self, run: _Run) -> None:
@@ -618,9 +675,11 @@ class Playground:
                     return
             figs = self.figures
             before = {name: fig._last_trace_edit_id for name, fig in figs.items()}
+            rebuilt = []
             if self._keys.get("loss") is None:
                 viz.update_figure(figs["loss"], viz.loss_curves(history))
                 self._keys["loss"] = True
+                rebuilt.append("loss")
             else:
                 with figs["loss"].batch_update():
                     for trace, (x, y) in zip(figs["loss"].data, viz.loss_curve_data(history), strict=True):
@@ -631,6 +690,7 @@ class Playground:
                     viz.update_figure(figs["boundary"], viz.decision_boundary(
                         grid, run.data, discretize=s["discretize"], show_test=s["show_test"]))
                     self._keys["boundary"] = key
+                    rebuilt.append("boundary")
                 else:
                     figs["boundary"].data[0].z = viz.boundary_z(grid, discretize=s["discretize"])
                 key = (tuple(W.shape for W, _ in weights), tuple(names))
@@ -638,6 +698,7 @@ class Playground:
                     viz.update_figure(figs["network"], viz.network(weights, input_names=names,
                                                                    max_per_layer=MAX_PER_LAYER, fixed_traces=True))
                     self._keys["network"] = key
+                    rebuilt.append("network")
                 else:
                     links = viz.network_links(weights, max_per_layer=MAX_PER_LAYER)
                     with figs["network"].batch_update():
@@ -647,6 +708,7 @@ class Playground:
                 if self._keys.get("maps") != key:
                     viz.update_figure(figs["maps"], viz.neuron_maps(maps, input_names=names, max_per_layer=MAX_PER_LAYER))
                     self._keys["maps"] = key
+                    rebuilt.append("maps")
                 else:
                     with figs["maps"].batch_update():
                         for trace, (z, zmin, zmax) in zip(figs["maps"].data, viz.neuron_map_z(
@@ -654,6 +716,8 @@ class Playground:
                             trace.update(z=z, zmin=zmin, zmax=zmax)
                 self.grid, self.neuron_maps = grid, maps
                 self._maps_note.value = self._maps_caption(run, len(maps.xs))
+            if rebuilt:
+                self._keep_state(run, rebuilt)
             self.status.value = status
             if history.status == "diverged":
                 self._show_problem(history.message)
@@ -662,7 +726,7 @@ class Playground:
             with self._ack_lock:
                 self._awaiting = {id(fig): fig._last_trace_edit_id for name, fig in figs.items()
                                   if fig._last_trace_edit_id != before[name]}
-                if self._awaiting:
+                if set(self._awaiting) & self._answering:
                     self._acked.clear()
                 else:
                     self._acked.set()
@@ -771,7 +835,7 @@ class Playground:
         for name, button in self.buttons.items():
             button.on_click(lambda _b, name=name: getattr(self, name)())
 
-        self.figures = {name: go.FigureWidget() for name in ("boundary", "loss", "network", "maps")}
+        self.figures = {name: _Figure(lock=self._push) for name in ("boundary", "loss", "network", "maps")}
         for fig in self.figures.values():
             fig.observe(self._on_ack, names="_js2py_traceDeltas")
         self.status = W.HTML()
@@ -880,12 +944,23 @@ class Playground:
         finally:
             self._quiet = False
 
+    @property
+    def _quiet(self) -> bool:
+        return getattr(self._local, "quiet", False)
+
+    @_quiet.setter
+    def _quiet(self, value: bool) -> None:
+        self._local.quiet = value
+
     def _on_control(self, key: str, change) -> None:
         if self._quiet or self._closing:
             return
+        with self._control_lock:   # the control's value now: with two callback threads the latest value wins
+            self._control_changed(key, self.controls[key].value if key in self.controls else None)
+
+    def _control_changed(self, key: str, value) -> None:
         with self._cond:
             s = copy.deepcopy(self._settings)
-        value = change["new"]
         try:
             if key == "depth":
                 s["hidden"] = [self.controls["width"].value] * value

@@ -1,0 +1,272 @@
+"""Drive JupyterLab and Voila pages the way a person does (menus, dialogs, sliders with the keyboard) and read
+back what the page shows: prompts, error outputs, widget errors, rendered plotly figures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the lessons; HLKIT_NOTEBOOKS points the tests at another folder (to try them on a scratch notebook)
+NOTEBOOKS = Path(os.environ.get("HLKIT_NOTEBOOKS", ROOT / "notebooks"))
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: widgets whose (truncated) text/plain repr does not list their figures: a mark in the repr -> plotly figures
+WIDGET_FIGURES = {"<b>Playground</b>": 4}
+
+
+class PageProblem(AssertionError):
+    pass
+
+
+# --- what the notebook file promises --------------------------------------------------------------------------
+
+def expected_figures(nb: dict) -> list[int]:
+    """For each code cell, how many plotly figures its saved outputs show: plotly outputs, FigureWidgets (their
+    text/plain repr starts with FigureWidget), and the figures of the known containers in WIDGET_FIGURES."""
+    counts = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        n = 0
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PLOTLY_MIME in data:
+                n += 1
+            elif WIDGET_MIME in data:
+                text = data.get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else text
+                n += text.count("FigureWidget(") + sum(k for mark, k in WIDGET_FIGURES.items() if mark in text)
+        counts.append(n)
+    return counts
+
+
+def strip_outputs(path: Path) -> dict:
+    """Remove saved outputs and prompts from the served copy, so everything the page shows afterwards comes from
+    the browser's own run; returns the original notebook (for expected_figures)."""
+    nb = json.loads(path.read_text())
+    stripped = json.loads(json.dumps(nb))
+    for cell in stripped["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    stripped["metadata"].pop("widgets", None)
+    path.write_text(json.dumps(stripped, indent=1))
+    return nb
+
+
+# --- JupyterLab ------------------------------------------------------------------------------------------------
+
+STATE_JS = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const cells = Array.from(panel.querySelectorAll('.jp-Notebook .jp-Cell'));
+  const bar = document.querySelector('#jp-main-statusbar');
+  return {
+    prompts: cells.filter(c => c.classList.contains('jp-CodeCell'))
+                  .map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || ''),
+    statusbar: bar ? bar.innerText : '',
+  };
+}"""
+
+PROBLEMS_JS = """() => {
+  const root = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook') || document.body;
+  const cells = root.classList.contains('jp-Notebook')
+      ? Array.from(root.querySelectorAll('.jp-CodeCell')) : [root];
+  return cells.map((cell, i) => {
+    const problems = [];
+    for (const out of cell.querySelectorAll('.jp-OutputArea-output')) {
+      const mime = out.getAttribute('data-mime-type') || '';
+      const text = out.innerText || '';
+      if (mime === 'application/vnd.jupyter.stderr' && /Traceback|Error:|Exception/.test(text))
+        problems.push('error output: ' + text.slice(0, 1500));
+    }
+    const text = cell.innerText || '';
+    if (text.includes('Error displaying widget')) problems.push('Error displaying widget');
+    const plots = Array.from(cell.querySelectorAll('.js-plotly-plot'));
+    // drawn: plotly made its SVG, the figure holds traces and some of them are on screen (an empty FigureWidget
+    // shows bare axes: its data never arrived)
+    const drawn = plots.filter(p => p.querySelector('svg.main-svg') && p.getBoundingClientRect().width > 50
+        && (p.data || []).length > 0
+        && p.querySelector('g.trace, g.hm, g.im, image, g.pielayer path, .gl-container canvas'));
+    return {problems, plots: plots.length, drawn: drawn.length};
+  });
+}"""
+
+
+def lab_url(server, path: str) -> str:
+    # reset: start from an empty workspace, not the one the previous tab left (it would reopen that notebook)
+    return f"{server.url}/lab/tree/{path}?reset&token={server.token}"
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.25, show=None):
+    """Poll ``predicate`` until it returns something true; on time-out, fail saying what was awaited and what
+    ``show()`` (if given) says the page shows instead."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            seen = f"; the page shows: {show()}" if show else ""
+            raise PageProblem(f"timed out after {timeout:.0f} s waiting for {what}{seen}")
+        time.sleep(interval)
+
+
+def lab_state(page) -> dict:
+    return page.evaluate(STATE_JS) or {"prompts": [], "statusbar": ""}
+
+
+def kernel_idle(page) -> bool:
+    return "| Idle" in lab_state(page)["statusbar"]
+
+
+def open_notebook(page, server, path: str, timeout: float = 90.0) -> None:
+    page.goto(lab_url(server, path))
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell", timeout=timeout * 1000)
+    wait_until(lambda: kernel_idle(page), timeout, "the kernel to start (status bar 'Idle')")
+    # wider notebook, nothing else in the screenshot
+    page.evaluate("() => { const app = window.jupyterapp; if (app) { app.shell.collapseLeft(); "
+                  "app.shell.collapseRight(); } }")
+
+
+def menu(page, top: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def restart_and_run_all(page, timeout: float = 240.0) -> float:
+    """Run > Restart Kernel and Run All Cells, confirm, wait until every code cell ran and the kernel is idle.
+    Returns the seconds it took."""
+    start = time.monotonic()
+    menu(page, "Run", "Restart Kernel and Run All Cells")
+    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
+
+    def done():
+        state = lab_state(page)
+        prompts = state["prompts"]
+        running = any("*" in p for p in prompts)
+        numbered = [p for p in prompts if any(ch.isdigit() for ch in p)]
+        return (not running and len(numbered) == len(prompts) and "| Idle" in state["statusbar"]
+                and time.monotonic() - start > 1.0)
+
+    def finished_or_stuck():
+        if done():
+            return True
+        state = lab_state(page)
+        # run-all stops at a failing cell: the later cells keep an empty prompt, nothing runs any more
+        if not any("*" in p for p in state["prompts"]) and "| Idle" in state["statusbar"] \
+                and time.monotonic() - start > 3.0 and page.locator(
+                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count():
+            return True
+        return False
+
+    wait_until(finished_or_stuck, timeout, "Restart Kernel and Run All Cells to finish")
+    # settle: nothing starts again within a second (a cell queued behind a slow one)
+    time.sleep(1.0)
+    wait_until(finished_or_stuck, timeout, "Restart Kernel and Run All Cells to finish")
+    return time.monotonic() - start
+
+
+def page_cells(page) -> list[dict]:
+    return page.evaluate(PROBLEMS_JS)
+
+
+def wait_for_figures(page, expected: list[int], timeout: float = 30.0) -> list[dict]:
+    """Wait until every code cell shows at least the figures the saved notebook has; return the cells."""
+    cells = []
+
+    def enough():
+        nonlocal cells
+        cells = page_cells(page)
+        return len(cells) == len(expected) and all(c["drawn"] >= n for c, n in zip(cells, expected, strict=True))
+
+    try:
+        wait_until(enough, timeout, "plotly figures to render")
+    except PageProblem:
+        pass  # the caller reports which cell lacks which figure
+    return cells
+
+
+def full_screenshot(page, path: Path, max_height: int = 15000) -> None:
+    """Screenshot the whole notebook: JupyterLab scrolls inside a fixed-size page, so make the window as tall
+    as the notebook's content first (capped: Chromium refuses images taller than about 16k pixels)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("""() => {
+      const outer = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+      const cells = outer ? outer.querySelectorAll('.jp-Cell') : [];
+      if (!cells.length) return document.documentElement.scrollHeight;
+      return cells[cells.length - 1].getBoundingClientRect().bottom + outer.scrollTop + 80; }""")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), max_height))})
+    time.sleep(1.0)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+
+
+# --- plotly figures in any page ------------------------------------------------------------------------------
+
+FIGURES_JS = """(selector) => Array.from(document.querySelectorAll(selector || '.js-plotly-plot')).map(gd => {
+  const data = (gd.data || []).map(t => ({type: t.type, z: t.z, source: t.source, x: t.x, y: t.y}));
+  const layout = gd.layout || {};
+  const title = layout.title ? (layout.title.text || layout.title) : '';
+  return {json: JSON.stringify(data), title: String(title), svg: !!gd.querySelector('svg.main-svg')};
+})"""
+
+
+def figure_fingerprints(page, selector: str | None = None) -> list[str]:
+    """One hash per plotly figure in the page, from the figure's own data (what plotly draws)."""
+    return [hashlib.sha1(f["json"].encode()).hexdigest()[:12] for f in page.evaluate(FIGURES_JS, selector)]
+
+
+def press(page, locator, key: str, times: int = 1, delay_ms: int = 0) -> None:
+    locator.focus()
+    for _ in range(times):
+        locator.press(key, delay=delay_ms)
+
+
+# --- the Playground (hlkit/widgets.py) ---------------------------------------------------------------------------
+
+def slider(page, label: str):
+    """An ipywidgets slider by its label, e.g. "hidden layers"; .locator('.noUi-handle') is what takes keys."""
+    return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
+
+
+def readout(page, label: str) -> str:
+    return slider(page, label).locator(".widget-readout").inner_text().strip()
+
+
+def status_line(page) -> str:
+    """The Playground's status line: 'epoch N of E (state) · loss ... · P parameters'."""
+    texts = page.locator(".widget-html").all_inner_texts()
+    found = [t for t in texts if "epoch" in t and "parameters" in t]
+    return found[0] if found else ""
+
+
+def status_numbers(page) -> dict:
+    """epoch, state and parameter count from the status line (empty dict if there is none yet)."""
+    import re
+
+    text = status_line(page)
+    match = re.search(r"epoch (\d+) of (\d+) \(([^)]*)\).*?([\d,]+) parameters", text)
+    if not match:
+        return {}
+    return {"epoch": int(match[1]), "epochs": int(match[2]), "state": match[3],
+            "params": int(match[4].replace(",", "")), "text": text}
+
+
+BOUNDARY_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');  // the Playground's first figure: the boundary
+  return gd && gd.data && gd.data[0] ? gd.data[0].z : null;
+}"""
+
+
+def boundary_z(page):
+    return page.evaluate(BOUNDARY_JS)
+
+
+def boundary_fingerprint(page) -> str:
+    return hashlib.sha1(json.dumps(boundary_z(page)).encode()).hexdigest()[:12]

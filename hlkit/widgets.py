@@ -26,8 +26,10 @@ import dataclasses
 import functools
 import html
 import itertools
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -35,7 +37,7 @@ import plotly.graph_objects as go
 from traitlets import observe
 
 from . import models, probe, train, viz
-from .data import DOMAIN, GENERATORS, MAX_POINTS, Dataset, make_dataset
+from .data import DOMAIN, GENERATORS, MAX_POINTS, Dataset, from_csv, make_dataset
 from .validate import check_bool, check_choice, check_float, check_int
 
 OWN = "own data"     # the dataset name shown for data passed in with data=...
@@ -78,6 +80,7 @@ HELP = {
     "reg_rate": "How strongly the penalty counts against the loss.",
     "batch_size": "Points per weight update (full batch = all training points at once).",
     "epochs": "Training budget: how many passes over the training points.",
+    "upload": "Your own data: a CSV file with a header row, two number columns (x1, x2) and the label column last.",
     "play": "Train (continue a paused run, or start again after the end).",
     "pause": "Stop training here; play continues from this point.",
     "step": "Train one more epoch.",
@@ -320,6 +323,7 @@ class Playground:
         self.runs_started = 0
         self.runs_completed = 0                # runs that reached their end (done, diverged, early stopped)
         self.frame_seconds: list[float] = []   # time to compute and push each frame
+        self.frame_log: list[tuple[float, int]] = []   # (time.perf_counter() of each frame, its epoch)
         self.errors: list[str] = []            # unexpected errors in the worker (also shown in the widget)
         self.grid = None                       # the arrays last drawn (probe.Grid, probe.NeuronMaps)
         self.neuron_maps = None
@@ -732,7 +736,8 @@ class Playground:
                     self._acked.set()
             self._last_push = time.perf_counter()
         self.frame_seconds.append(self._last_push - start)
-        del self.frame_seconds[:-200]
+        self.frame_log.append((self._last_push, history.epoch[-1]))
+        del self.frame_seconds[:-200], self.frame_log[:-200]
 
     def _status_html(self, run: _Run) -> str:
         h = run.history
@@ -821,6 +826,9 @@ class Playground:
         c["epochs"] = W.BoundedIntText(description="epochs", min=1, max=train.MAX_EPOCHS, value=s["epochs"], style=style,
                                        layout=box, tooltip=HELP["epochs"])
         self.controls = c
+        self.upload = W.FileUpload(accept=".csv", multiple=False, description="own data (CSV)", tooltip=HELP["upload"],
+                                   layout=W.Layout(width="180px"))
+        self.upload.observe(self._on_upload, names="value")
         for key, widget in c.items():
             widget.observe(functools.partial(self._on_control, key), names="value")
         for toggle in self.features.values():
@@ -840,9 +848,7 @@ class Playground:
             fig.observe(self._on_ack, names="_js2py_traceDeltas")
         self.status = W.HTML()
         self.problem = W.HTML()
-        self.note = W.HTML("" if not self._note else
-                           f"<div style='color:#0b4f79;background:#eaf3fa;padding:4px 8px;border-radius:4px'>"
-                           f"ℹ {html.escape(self._note)}</div>")
+        self.note = W.HTML(self._note_html())
         self._maps_note = W.HTML(f"<small>{PLOT_HELP['maps']}</small>")
 
         def section(title, children):
@@ -852,7 +858,7 @@ class Playground:
                                W.HBox(list(self.features.values())[:4]), W.HBox(list(self.features.values())[4:])])
         controls = W.HBox([
             section("Data", [c["dataset"], c["n_classes"], c["n_points"], c["noise"], c["train_ratio"], c["seed"],
-                             W.HBox([c["show_test"], c["discretize"]])]),
+                             W.HBox([c["show_test"], c["discretize"]]), self.upload]),
             section("Network", [c["depth"], c["width"], c["layers"], c["activation"], features_box]),
             section("Training", [c["lr"], c["optimizer"], c["regularization"], c["reg_rate"], c["batch_size"],
                                  c["epochs"]]),
@@ -890,6 +896,39 @@ class Playground:
                 yield from walk(child)
 
         self._all_widgets = list(walk(self.widget))
+
+    def _note_html(self) -> str:
+        if not self._note:
+            return ""
+        return ("<div style='color:#0b4f79;background:#eaf3fa;padding:4px 8px;border-radius:4px'>"
+                f"ℹ {html.escape(self._note)}</div>")
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if not files or self._closing or self._quiet:
+            return
+        item = files[0]
+        name = Path(str(item.get("name") or "data.csv")).name
+        with self._control_lock:
+            try:
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / name
+                    path.write_bytes(bytes(item["content"]))
+                    own, plane, note = _plane_data(from_csv(path))
+            except (OSError, TypeError, ValueError) as err:
+                self._set_problem(f"Could not use {name!r}: {err}")
+                return
+            with self._cond:
+                self._own, self._plane, self._note = own, plane, note
+                s = copy.deepcopy(self._settings)
+            s["dataset"] = OWN
+            self.note.value = self._note_html()
+            self._quiet = True
+            try:
+                self.controls["dataset"].options = [*GENERATORS, OWN]
+            finally:
+                self._quiet = False
+            self._apply(check_settings(s, own=own), retrain=True)
 
     def _enable_controls(self) -> None:
         s = self._settings

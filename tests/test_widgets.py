@@ -3,7 +3,10 @@ divergence and recovery, and the live worker under a burst of control changes. N
 
 from __future__ import annotations
 
+import datetime
 import random
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -35,6 +38,10 @@ def default():
 def test_lazy_attribute_is_the_playground():
     assert hl.Playground is Playground
     assert hl.widgets is widgets
+    # in a fresh interpreter, without importing hlkit.widgets first (the way a notebook does it)
+    code = "import hlkit as hl; print(hl.Playground.__name__, hl.widgets.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["Playground", "hlkit.widgets"], out.stderr[-2000:]
 
 
 def test_default_problem_reaches_95_percent_and_fills_every_plot(default):
@@ -157,6 +164,28 @@ def test_own_data_from_csv(tmp_path):
     pg.close()
 
 
+def upload(pg, name: str, text: str) -> None:
+    """What the FileUpload control holds after a person picks a file."""
+    pg.upload.value = ({"name": name, "type": "text/csv", "size": len(text), "content": memoryview(text.encode()),
+                        "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+
+
+def test_own_data_uploaded_in_the_widget_and_bad_files_shown_there():
+    pg = Playground(**QUICK)
+    upload(pg, "three.csv", "a,b,c,label\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(20)))
+    assert "three.csv" in pg.problem.value and "2 features" in pg.problem.value
+    upload(pg, "typo.csv", "x1,x2,label\n1,2,0\n3,four,1\n5,6,0\n7,8,1\n")
+    assert "line 3" in pg.problem.value and "four" in pg.problem.value
+    assert pg.settings["dataset"] == "circle"                 # still the old data, still working
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-3, 3, (100, 2))
+    upload(pg, "halves.csv", "x1,x2,side\n" + "".join(f"{a:.3f},{b:.3f},{'L' if a < 0 else 'R'}\n" for a, b in X))
+    assert pg.settings["dataset"] == widgets.OWN and pg.problem.value == ""
+    assert pg.data.class_names == ("L", "R") and pg.controls["dataset"].value == widgets.OWN
+    assert pg.history.test_acc[-1] >= 0.9
+    pg.close()
+
+
 def test_own_data_must_be_a_2d_dataset():
     data3 = hl.from_arrays(np.random.default_rng(0).normal(size=(30, 3)), np.arange(30) % 2)
     with pytest.raises(ValueError, match=r"data must have exactly 2 features.*got points of shape \(3,\)"):
@@ -257,5 +286,18 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     reference = Playground(live=False, **s)         # the live run is the same run as the synchronous one
     assert curves(reference.history) == curves(pg.history)
     reference.close()
+    # pause, step, play and retrain() with the worker running
+    pg.set(depth=2, width=3)
+    pg.pause()
+    assert pg.wait(30)
+    paused_at = pg.history.epoch[-1]
+    assert "paused" in pg.status.value and paused_at < 80
+    pg.step()
+    assert pg.wait(30) and pg.history.epoch[-1] == paused_at + 1
+    pg.play()
+    assert pg.wait(60) and pg.history.status == "done" and pg.history.epoch[-1] == 80
+    history = pg.retrain()
+    assert history.status == "done" and curves(history) == curves(pg.history)
+    assert pg.wait(30) and pg.errors == []
     pg.close()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]

@@ -39,8 +39,9 @@ setup: $(STAMP) $(SETTINGS)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q $(TORCH_FROM) "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[lab,test,browser]"
 	@$(BIN)/python -c $(CHECK_CPU) || { echo "torch in $(VENV) is a CUDA build: run 'make clean' and retry"; exit 1; }
+	$(BIN)/python -m pip install -q -e ".[lab,test,browser]"
+	@$(BIN)/python -c $(CHECK_CPU) >/dev/null || { echo "torch in $(VENV) became a CUDA build: run 'make clean'"; exit 1; }
 	@touch $(STAMP)
 
 $(SETTINGS): binder/overrides.json

@@ -103,9 +103,9 @@ def train_many(data: Dataset, hiddens, *, seeds=(0,), epochs: int = 300, lr: flo
     epochs = check_int("epochs", epochs, 1, 100_000)
     if target is not None:
         target = check_float("target", target, 0.0, 1.0)
-    target_every = check_int("target_every", target_every, 1, epochs)
+    target_every = check_int("target_every", target_every, 1, 100_000)
     options.pop("report_every", None)
-    every = target_every if target is not None else epochs
+    every = min(target_every, epochs) if target is not None else epochs
     H, S = len(hiddens), len(seeds)
     out = {k: np.zeros((H, S)) for k in ("train_acc", "test_acc", "train_loss", "test_loss")}
     ran = np.zeros((H, S), dtype=np.int64)

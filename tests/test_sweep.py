@@ -141,3 +141,12 @@ def test_subsample_keeps_the_test_set():
     assert np.array_equal(sweep.subsample(DATA, 10, seed=2).X_train, small.X_train)
     with pytest.raises(ValueError, match="n_train must be an integer from 2 to 40"):
         sweep.subsample(DATA, 41)
+
+
+def test_target_every_sets_the_resolution_of_reached():
+    runs = sweep.train_many(DATA, [[4]], epochs=40, lr=0.05, target=0.0, target_every=10)
+    assert runs.reached.tolist() == [[0]]            # the untrained model (epoch 0) already has accuracy >= 0
+    runs = sweep.train_many(DATA, [[4]], epochs=40, lr=0.05, target=1.0 - 1e-9, target_every=10)
+    assert runs.reached[0, 0] == -1 or runs.reached[0, 0] % 10 == 0
+    with pytest.raises(ValueError, match="target_every must be an integer from 1"):
+        sweep.train_many(DATA, [[4]], epochs=4, target=0.5, target_every=0)

@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
+    # store_widget_state=False crashes nbclient (KeyError) on widgets that print into an Output area, so the
+    # state is recorded while running and dropped before saving: the saved file holds no widget state
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   store_widget_state=False).execute()
+                   store_widget_state=True).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)

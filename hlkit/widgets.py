@@ -48,14 +48,16 @@ DEFAULTS = dict(dataset="circle", n_classes=2, n_points=500, noise=0.0, train_ra
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-RESOLUTION = 50          # decision-boundary grid (50 x 50 cells)
+RESOLUTION = 50          # decision-boundary grid (50 x 50 cells); RESOLUTION_BIG for nets over BIG_PARAMS weights
+RESOLUTION_BIG = 30
+BIG_PARAMS = 50_000
 MAP_RESOLUTION = 30      # neuron-map grid; MAP_RESOLUTION_BIG when more than BIG_NET maps are drawn
 MAP_RESOLUTION_BIG = 20
 BIG_NET = 40
 MAX_PER_LAYER = 8        # neurons drawn per layer in the neuron maps and the network view
 FRAME_EVERY = 10         # live: a frame every 10 epochs
 MIN_FRAME_SECONDS = 1 / 12
-ACK_TIMEOUT = 1.0        # seconds to wait for the browser's reply to a frame before giving up on replies
+ACK_TIMEOUT = 3.0        # seconds to wait for a view's reply to a frame before no longer waiting for that view
 CATCH_UP = 5             # while the browser is busy, train on up to 5 x frame_every epochs before waiting
 _numbers = itertools.count(1)
 
@@ -664,10 +666,11 @@ class Playground:
         with self._cond:
             s = copy.deepcopy(self._settings)
         history, model = run.history, run.model
-        with run.lock:
+        with run.lock, np.errstate(over="ignore", under="ignore"):   # saturated outputs are fine to draw
             finite = all(np.isfinite(p.detach().numpy()).all() for p in model.parameters())
             if finite:    # a diverged model keeps its last good pictures
-                grid = probe.grid(model, resolution=RESOLUTION)
+                big = models.n_params(model) > BIG_PARAMS
+                grid = probe.grid(model, resolution=RESOLUTION_BIG if big else RESOLUTION)
                 n_maps = sum(min(h, MAX_PER_LAYER) for h in run.settings["hidden"])
                 maps = probe.neuron_maps(model, resolution=MAP_RESOLUTION if n_maps <= BIG_NET else MAP_RESOLUTION_BIG)
                 weights = probe.weights(model)
@@ -776,8 +779,8 @@ class Playground:
 
     def _build_widget(self) -> None:
         s = self._settings
-        style = {"description_width": "110px"}
-        box = W.Layout(width="300px")
+        style = {"description_width": "95px"}
+        box = W.Layout(width="275px")
 
         def slider(kind, key, label, **kw):
             w = kind(description=label, continuous_update=False, style=style, layout=box, tooltip=HELP[key], **kw)
@@ -802,9 +805,9 @@ class Playground:
         c["seed"] = W.BoundedIntText(description="seed", min=0, max=2**32 - 1, value=s["seed"], style=style, layout=box,
                                      tooltip=HELP["seed"])
         c["show_test"] = W.Checkbox(description="show test data", value=s["show_test"], indent=False,
-                                    tooltip=HELP["show_test"])
+                                    tooltip=HELP["show_test"], layout=box)
         c["discretize"] = W.Checkbox(description="discretize output", value=s["discretize"], indent=False,
-                                     tooltip=HELP["discretize"])
+                                     tooltip=HELP["discretize"], layout=box)
         hidden = s["hidden"]
         c["depth"] = slider(W.IntSlider, "depth", "hidden layers", min=0, max=models.MAX_DEPTH, value=len(hidden))
         c["width"] = slider(W.IntSlider, "width", "neurons/layer", min=1, max=models.MAX_WIDTH,
@@ -834,12 +837,9 @@ class Playground:
         for toggle in self.features.values():
             toggle.observe(functools.partial(self._on_control, "features"), names="value")
 
-        self.buttons = {
-            "play": W.Button(description="▶ play", tooltip=HELP["play"], layout=W.Layout(width="90px")),
-            "pause": W.Button(description="⏸ pause", tooltip=HELP["pause"], layout=W.Layout(width="90px")),
-            "step": W.Button(description="⏭ step", tooltip=HELP["step"], layout=W.Layout(width="90px")),
-            "reset": W.Button(description="↺ reset", tooltip=HELP["reset"], layout=W.Layout(width="90px")),
-        }
+        self.buttons = {name: W.Button(description=name, icon=icon, tooltip=HELP[name], layout=W.Layout(width="90px"))
+                        for name, icon in (("play", "play"), ("pause", "pause"), ("step", "step-forward"),
+                                           ("reset", "undo"))}
         for name, button in self.buttons.items():
             button.on_click(lambda _b, name=name: getattr(self, name)())
 
@@ -852,13 +852,13 @@ class Playground:
         self._maps_note = W.HTML(f"<small>{PLOT_HELP['maps']}</small>")
 
         def section(title, children):
-            return W.VBox([W.HTML(f"<b>{title}</b>"), *children], layout=W.Layout(margin="0 12px 0 0"))
+            return W.VBox([W.HTML(f"<b>{title}</b>"), *children], layout=W.Layout(margin="0 8px 0 0"))
 
         features_box = W.VBox([W.HTML("<small>input features</small>"),
                                W.HBox(list(self.features.values())[:4]), W.HBox(list(self.features.values())[4:])])
         controls = W.HBox([
             section("Data", [c["dataset"], c["n_classes"], c["n_points"], c["noise"], c["train_ratio"], c["seed"],
-                             W.HBox([c["show_test"], c["discretize"]]), self.upload]),
+                             c["show_test"], c["discretize"], self.upload]),
             section("Network", [c["depth"], c["width"], c["layers"], c["activation"], features_box]),
             section("Training", [c["lr"], c["optimizer"], c["regularization"], c["reg_rate"], c["batch_size"],
                                  c["epochs"]]),

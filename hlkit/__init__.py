@@ -1,15 +1,25 @@
 """hlkit: a Jupyter-native teaching kit about the hidden layers of neural networks.
 
 In a notebook: ``import hlkit as hl``, then ``hl.data``, ``hl.models``, ``hl.train``, ``hl.probe``,
-``hl.viz`` and (in a notebook) ``hl.Playground()``. Modules import one way:
+``hl.viz``, ``hl.check`` and ``hl.Playground()``. Modules import one way:
 data -> models -> train -> probe -> viz -> widgets.
+
+Submodules load on first use, so ``import hlkit`` (and the ``hlkit`` command line) starts without
+paying for torch and plotly until a function needs them.
 """
 
-from . import check, compress, data, explain, models, probe, scratch, sweep, train, viz
-from .data import from_arrays, from_csv, load_digits, make_dataset
-from .models import cnn, mlp, n_params
+import importlib
 
 __version__ = "0.1.0"
+
+#: submodules, loaded on first attribute access
+_MODULES = ("check", "compress", "data", "explain", "models", "probe", "release", "scratch", "sweep", "train",
+            "viz", "widgets")
+#: short names for the functions a notebook uses most: name -> module
+_SHORTCUTS = {"from_arrays": "data", "from_csv": "data", "load_digits": "data", "make_dataset": "data",
+              "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "widgets"}
+
+__all__ = [*_MODULES, *_SHORTCUTS, "set_seed"]
 
 
 def set_seed(seed: int) -> None:
@@ -26,12 +36,14 @@ def set_seed(seed: int) -> None:
 
 
 def __getattr__(name):
-    # widgets import ipywidgets and plotly's FigureWidget: load them only when a notebook asks
-    if name in ("widgets", "Playground"):
-        # import_module, not "from . import widgets": that asks hasattr(hlkit, "widgets") first, which calls
-        # this function again, forever (RecursionError) until something else has imported hlkit.widgets
-        import importlib
-
-        widgets = importlib.import_module(f"{__name__}.widgets")
-        return widgets if name == "widgets" else widgets.Playground
+    # import_module, not "from . import x": that asks hasattr(hlkit, "x") first, which calls this function
+    # again, forever (RecursionError)
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _SHORTCUTS:
+        return getattr(importlib.import_module(f"{__name__}.{_SHORTCUTS[name]}"), name)
     raise AttributeError(f"module 'hlkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

@@ -865,7 +865,10 @@ class Playground:
         ])
 
         def plot(name, caption):
-            return W.VBox([self.figures[name], caption])
+            caption.layout = W.Layout(max_width="470px")
+            return W.VBox([self.figures[name], caption], layout=W.Layout(flex="0 0 auto", margin="0 10px 0 0"))
+
+        wrap = W.Layout(flex_flow="row wrap")    # a wide network or many neuron maps go below, not off screen
 
         help_items = "".join(f"<li><b>{html.escape(k.replace('_', ' '))}</b>: {html.escape(v)}</li>"
                              for k, v in HELP.items())
@@ -879,9 +882,9 @@ class Playground:
             W.HBox(list(self.buttons.values())),
             self.status, self.problem, self.note,
             W.HBox([plot("boundary", W.HTML(f"<small>{PLOT_HELP['boundary']}</small>")),
-                    plot("loss", W.HTML(f"<small>{PLOT_HELP['loss']}</small>"))]),
+                    plot("loss", W.HTML(f"<small>{PLOT_HELP['loss']}</small>"))], layout=wrap),
             W.HBox([plot("network", W.HTML(f"<small>{PLOT_HELP['network']}</small>")),
-                    plot("maps", self._maps_note)]),
+                    plot("maps", self._maps_note)], layout=wrap),
             help_box,
         ])
         self._quiet = True

@@ -13,16 +13,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import labdriver as drv
 import pytest
 import servers
-from labdriver import ARTIFACTS, NOTEBOOKS
+from labdriver import ARTIFACTS, CHROMIUM, NOTEBOOKS
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-#: console messages that say nothing about our pages (JupyterLab's own chatter)
-CONSOLE_NOISE = ("favicon", "Failed to load resource: the server responded with a status of 404",
-                 "WebSocket connection to", "Connection lost", "Could not restore the debugger state")
 
 
 def pytest_collection_modifyitems(items):
@@ -81,13 +78,9 @@ def browser(home):
 
 
 @pytest.fixture
-def page(browser, request):
-    """A fresh tab; console errors and uncaught page errors are collected in ``page.errors``."""
-    tab = browser.new_page()
-    tab.errors = []
-    tab.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
-    tab.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}")
-           if m.type == "error" and not any(n in m.text for n in CONSOLE_NOISE) else None)
+def page(browser):
+    """A fresh tab (see labdriver.new_tab): ``page.errors``, ``page.outside_requests``."""
+    tab = drv.new_tab(browser)
     yield tab
     tab.close()
 

@@ -13,14 +13,41 @@ ROOT = Path(__file__).resolve().parents[2]
 #: the lessons; HLKIT_NOTEBOOKS points the tests at another folder (to try them on a scratch notebook)
 NOTEBOOKS = Path(os.environ.get("HLKIT_NOTEBOOKS", ROOT / "notebooks"))
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")    # Debian's package: Playwright's own browser download cannot work here
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: widgets whose (truncated) text/plain repr does not list their figures: a mark in the repr -> plotly figures
 WIDGET_FIGURES = {"<b>Playground</b>": 4}
 
 
+#: console errors that say nothing about our pages: JupyterLab's own chatter, and requests we refused
+CONSOLE_NOISE = ("favicon", "WebSocket connection to", "Connection lost", "Could not restore the debugger state",
+                 "Failed to load resource: net::ERR_FAILED")
+
+
 class PageProblem(AssertionError):
     pass
+
+
+def new_tab(context):
+    """A tab that may talk to 127.0.0.1 only (anything else is refused and listed in ``tab.outside_requests``) and
+    collects uncaught page errors and console errors in ``tab.errors``."""
+    tab = context.new_page()
+    tab.errors, tab.outside_requests = [], []
+
+    def only_loopback(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            tab.outside_requests.append(url)
+            route.abort()
+
+    tab.route("**/*", only_loopback)
+    tab.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
+    tab.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}")
+           if m.type == "error" and not any(n in m.text for n in CONSOLE_NOISE) else None)
+    return tab
 
 
 # --- what the notebook file promises --------------------------------------------------------------------------
@@ -256,6 +283,13 @@ def status_numbers(page) -> dict:
         return {}
     return {"epoch": int(match[1]), "epochs": int(match[2]), "state": match[3],
             "params": int(match[4].replace(",", "")), "text": text}
+
+
+def wait_settled(page, timeout: float = 120.0) -> dict:
+    """Wait until the Playground's run is over (done, stopped, diverged): no live frame changes the plots any more,
+    so a change seen afterwards comes from the control that was moved."""
+    return wait_until(lambda: (lambda st: st if st and st["state"] not in ("training",) else None)(
+        status_numbers(page)), timeout, "the Playground's run to end", show=lambda: status_line(page))
 
 
 BOUNDARY_JS = """() => {

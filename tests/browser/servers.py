@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +28,12 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
+
+
+#: front-end extensions installed in .venv that fail inside Voila (they need JupyterLab's own services): the lecture
+#: page leaves them out; the Playground needs only the widget manager, anywidget and plotly
+VOILA_DENY = ("@jupyter-notebook/lab-extension", "@jupyter/nbgrader", "@voila-dashboards/jupyterlab-preview")
+VOILA_FLAGS = tuple(f"--VoilaConfiguration.extension_denylist={name}" for name in VOILA_DENY)
 
 
 def free_port() -> int:
@@ -61,6 +68,8 @@ class Server:
             try:
                 _get(f"{self.url}{probe}", timeout=2.0)
                 return
+            except urllib.error.HTTPError:
+                return      # it answers (Voila redirects unknown paths to a 403)
             except OSError:
                 time.sleep(0.3)
         self.stop()
@@ -139,8 +148,8 @@ def start_voila(notebook: Path, home: Path) -> Server:
     """Voila serving one notebook (the lecture page) at http://127.0.0.1:PORT/."""
     env = _jupyter_env(home)
     port = free_port()
-    argv = [str(BIN / "voila"), str(notebook), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+    argv = [str(BIN / "voila"), str(notebook), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1", *VOILA_FLAGS,
             f"--Voila.connection_dir_root={home / 'runtime'}"]
     server = Server(argv, url=f"http://127.0.0.1:{port}", token="", home=home, env=env, log=home / "voila.log")
-    server.wait_ready("/api/status")
+    server.wait_ready("/voila/static/extension.js")
     return server

@@ -45,6 +45,7 @@ def test_lesson_runs_clean_in_jupyterlab(lab, lab_page, served_root, artifacts, 
     print(f"{name}: run all {seconds:.1f} s")
     assert not problems, "\n".join(problems)
     assert not lab_page.errors, "\n".join(lab_page.errors)
+    assert not lab_page.outside_requests, f"the page asked for outside addresses: {lab_page.outside_requests}"
 
 
 def test_no_news_prompt(lab, lab_page):

@@ -37,11 +37,7 @@ def oracle_boundary(depth: int, width: int, epochs: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def pg_page(lab, browser):
-    page = browser.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(f"page error: {e}"))
-    page.on("console", lambda m: page.errors.append(f"console {m.type}: {m.text}") if m.type == "error"
-            and "debugger state" not in m.text else None)
+    page = drv.new_tab(browser)
     drv.open_notebook(page, lab, NOTEBOOK)
     drv.restart_and_run_all(page)
     yield page
@@ -71,6 +67,7 @@ def test_playground_renders(pg_page, artifacts):
 def test_sliders_retrain_and_boundary_follows(pg_page, artifacts):
     page = pg_page
     wait_rendered(page)
+    drv.wait_settled(page)
     depth, width = int(drv.readout(page, "hidden layers")), int(drv.readout(page, "neurons/layer"))
     before = drv.boundary_fingerprint(page)
 
@@ -111,6 +108,7 @@ def test_sliders_retrain_and_boundary_follows(pg_page, artifacts):
         f"the boundary shown is not that of depth {final_depth}, width {final_width} after {status['epoch']} "
         f"epochs (max difference {np.abs(shown - want).max():.3f}); status: {status['text']}")
     assert not page.errors, "\n".join(page.errors)
+    assert not page.outside_requests, page.outside_requests
 
 
 def test_widgets_render_again_after_second_restart(pg_page, artifacts):

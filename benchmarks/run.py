@@ -111,11 +111,78 @@ def bench_time_to_quality(repeat):
     return rows
 
 
+def _live_runs(problem, repeat):
+    """Through the Playground's own live path (worker thread, frames, figures; no browser attached, so frames
+    are capped at the widget's 12 per second instead of paced on a browser): change the seed as a learner
+    would with the slider, then read the frame log. Yields (change time, frames after it, history, playground)."""
+    from hlkit.widgets import Playground
+
+    pg = Playground(problem["dataset"], hidden=problem["hidden"], live=True)
+    pg.wait(120)
+    try:
+        for r in range(repeat):
+            before = pg.runs_completed
+            start = time.perf_counter()
+            pg.controls["seed"].value = 1 + r % 2          # the event path a slider takes
+            deadline = start + 120
+            while pg.runs_completed == before and time.perf_counter() < deadline:
+                time.sleep(0.005)
+            pg.wait(30)
+            frames = [(t - start, epoch) for t, epoch in pg.frame_log if t >= start]
+            yield frames, pg.history, pg
+    finally:
+        pg.close()
+
+
+def bench_live(repeat):
+    rows = []
+    for label, problem in PROBLEMS.items():
+        first, final, quality, fps, per_frame = [], [], [], [], []
+        for frames, history, pg in _live_runs(problem, repeat):
+            if not frames:
+                continue
+            first.append(frames[0][0])
+            final.append(frames[-1][0])
+            good = [e for e, acc in zip(history.epoch, history.test_acc, strict=True) if acc >= 0.95]
+            if good:
+                shown = [t for t, epoch in frames if epoch >= good[0]]
+                if shown:
+                    quality.append(shown[0])
+            if len(frames) > 1:
+                fps.append((len(frames) - 1) / (frames[-1][0] - frames[0][0]))
+            per_frame += pg.frame_seconds[-len(frames):]
+        rows.append((f"slider to first redrawn frame, {label}", summary(first)[0], ""))
+        rows.append((f"slider to final boundary ({problem_epochs()} epochs), {label}", summary(final, "s", 1, 2)[0],
+                     "<= 0.3 s" if "default" in label else ""))
+        rows.append((f"slider to test accuracy >= 0.95 on screen, {label}",
+                     summary(quality, "s", 1, 2)[0] if quality else "not reached", "<= 3 s" if "spiral" in label else ""))
+        rows.append((f"live frames per second while training, {label}", summary(fps, "fps", 1, 1)[0],
+                     ">= 10 fps" if "spiral" in label else ""))
+        rows.append((f"time to compute and push one frame, {label}", summary(per_frame)[0], ""))
+    return rows
+
+
+def problem_epochs():
+    from hlkit.widgets import DEFAULTS
+
+    return DEFAULTS["epochs"]
+
+
+def bench_startup(repeat):
+    code = ("import time; t = time.perf_counter(); import hlkit as hl; pg = hl.Playground(live=False); "
+            "pg._repr_mimebundle_(); print(time.perf_counter() - t)")
+    values = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                    .stdout.strip().splitlines()[-1]) for _ in range(max(1, repeat // 2))]
+    return [("first Playground displayed (fresh process: imports, widgets, first training)",
+             summary(values, "s", 1, 2)[0], "")]
+
+
 def bench_import(repeat):
-    code = "import time; t = time.perf_counter(); import hlkit; print(time.perf_counter() - t)"
+    code = ("import time; t = time.perf_counter(); import hlkit as hl; hl.mlp; hl.viz; "
+            "print(time.perf_counter() - t)")
     values = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
               for _ in range(repeat)]
-    return [("`import hlkit` (fresh process)", summary(values, "s", 1, 2)[0], "")]
+    return [("`import hlkit` and its torch and plotly modules (fresh process)", summary(values, "s", 1, 2)[0], "")]
 
 
 def bench_lessons(repeat):
@@ -146,7 +213,9 @@ BENCHES = {
     "grid": bench_grid,
     "step": bench_step,
     "quality": bench_time_to_quality,
+    "live": bench_live,
     "import": bench_import,
+    "startup": bench_startup,
     "lessons": bench_lessons,
 }
 

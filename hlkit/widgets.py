@@ -581,7 +581,10 @@ class Playground:
             drawn = False
             if frames:
                 since_frame += n
-                browser_busy = not self._acked.is_set() and time.perf_counter() - self._last_push < ACK_TIMEOUT
+                since_push = time.perf_counter() - self._last_push
+                browser_busy = not self._acked.is_set() and since_push < ACK_TIMEOUT
+                if not run.finished and since_push < MIN_FRAME_SECONDS:
+                    continue      # the next frame is not due yet: train on rather than wait (more epochs per frame)
                 if browser_busy and not run.finished and since_frame < CATCH_UP * chunk:
                     continue      # a slow browser still draws the last frame: train on, show more epochs per frame
                 if not self._pace(version):

@@ -112,7 +112,10 @@ PROBLEMS_JS = """() => {
         problems.push('error output: ' + text.slice(0, 1500));
     }
     const text = cell.innerText || '';
-    if (text.includes('Error displaying widget')) problems.push('Error displaying widget');
+    // ipywidgets' messages for a widget it cannot show (missing front-end module, failed model or view)
+    for (const message of ['Error displaying widget', 'Click to show javascript error', 'Failed to load model class',
+                           'Failed to load view class', 'Could not create a view for model'])
+      if (text.includes(message)) problems.push(message);
     const plots = Array.from(cell.querySelectorAll('.js-plotly-plot'));
     // drawn: plotly made its SVG, the figure holds traces and some of them are on screen (an empty FigureWidget
     // shows bare axes: its data never arrived)

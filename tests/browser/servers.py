@@ -19,8 +19,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-
 #: JupyterLab user settings: no news/update prompt, every cell attached to the page (windowing would leave cells
 #: that are scrolled out of view out of the DOM, so their figures could not be counted), no autosave.
 LAB_SETTINGS = {
@@ -135,7 +133,7 @@ def start_lab(root_dir: Path, home: Path) -> Server:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    argv = [str(BIN / "jupyter-lab"), "--no-browser", "--allow-root", f"--ServerApp.port={port}",
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
             "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root_dir}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.expose_app_in_browser=True"]
@@ -148,8 +146,8 @@ def start_voila(notebook: Path, home: Path) -> Server:
     """Voila serving one notebook (the lecture page) at http://127.0.0.1:PORT/."""
     env = _jupyter_env(home)
     port = free_port()
-    argv = [str(BIN / "voila"), str(notebook), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1", *VOILA_FLAGS,
-            f"--Voila.connection_dir_root={home / 'runtime'}"]
+    argv = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+            *VOILA_FLAGS, f"--Voila.connection_dir_root={home / 'runtime'}"]
     server = Server(argv, url=f"http://127.0.0.1:{port}", token="", home=home, env=env, log=home / "voila.log")
     server.wait_ready("/voila/static/extension.js")
     return server

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import fast_step
 from .data import Dataset
 from .models import input_shape
 from .validate import check_choice, check_float, check_int
@@ -137,17 +138,22 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
 
     Xtr, ytr, Xte, yte = _tensors(model, data)
     params = [p for p in model.parameters() if p.requires_grad]
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr, fused=True)
+    # tiny MLPs step in numpy (same maths, a fraction of torch's per-op overhead); the rest with torch
+    fast = fast_step.FastStep(model, torch.cat([Xtr, Xte]), optimizer=optimizer, lr=lr, regularization=regularization,
+                              reg_rate=reg_rate) if fast_step.supports(model) else None
+    if fast is not None:
+        ytr_np = ytr.numpy()
+        all_logits = lambda: torch.from_numpy(fast.logits())  # noqa: E731
     else:
-        opt = torch.optim.SGD(params, lr=lr)
+        all_logits = None
+        opt = torch.optim.Adam(params, lr=lr, fused=True) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
     shuffler = torch.Generator().manual_seed(seed)
     small = sum(p.numel() for p in params) < SMALL_MODEL
     history = History()
     since_best = 0
     start = time.perf_counter()
     # epoch 0: the untrained model, so curves start where training starts and divergence has a reference
-    start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start)
+    start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start, all_logits)
     # early stopping may restore the untrained weights too, if no epoch ever beats them
     best = (history.test_loss[0], {k: v.detach().clone() for k, v in model.state_dict().items()}) \
         if patience is not None else (math.inf, None)
@@ -157,6 +163,10 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
         with _threads(1 if small else None):
             order = torch.randperm(n_train, generator=shuffler) if batch < n_train else None
             for lo in range(0, n_train, batch):
+                if fast is not None:
+                    rows = slice(0, n_train) if order is None else order[lo:lo + batch].numpy()
+                    batch_loss = fast.step(rows, ytr_np[rows])
+                    continue
                 if order is None:
                     xb, yb = Xtr, ytr
                 else:
@@ -168,10 +178,10 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                batch_loss = float(loss.detach())
             record = epoch % report_every == 0 or epoch == epochs or patience is not None
-            batch_loss = float(loss.detach())
             if record or not math.isfinite(batch_loss):
-                train_loss = _record(history, model, epoch, Xtr, ytr, Xte, yte, start)
+                train_loss = _record(history, model, epoch, Xtr, ytr, Xte, yte, start, all_logits)
         if not math.isfinite(batch_loss) or (record and not (train_loss <= blow_up)):
             history.status = "diverged"
             shown = batch_loss if not math.isfinite(batch_loss) else train_loss
@@ -224,9 +234,16 @@ def _check_data(model, data: Dataset) -> None:
                              f"(data.n_classes={n_classes}); got labels from {y.min()} to {y.max()}")
 
 
-def _record(history, model, epoch, Xtr, ytr, Xte, yte, start) -> float:
-    train_loss, train_acc = _evaluate(model, Xtr, ytr)
-    test_loss, test_acc = _evaluate(model, Xte, yte)
+def _record(history, model, epoch, Xtr, ytr, Xte, yte, start, all_logits=None) -> float:
+    # one forward pass over train and test points together: tiny networks cost per call, not per point
+    n = len(ytr)
+    if all_logits is not None:
+        logits = all_logits()
+    else:
+        with torch.no_grad(), _eval_mode(model):
+            logits = model(torch.cat([Xtr, Xte]))
+    train_loss, train_acc = _scores(logits[:n], ytr)
+    test_loss, test_acc = _scores(logits[n:], yte)
     history.epoch.append(epoch)
     history.train_loss.append(train_loss)
     history.test_loss.append(test_loss)
@@ -259,13 +276,32 @@ def train(model: nn.Module, data: Dataset, *, progress: Callable[[History], None
 
 @torch.no_grad()
 def _evaluate(model, X, y) -> tuple[float, float]:
-    was_training = model.training
-    model.eval()
-    logits = model(X)
-    model.train(was_training)
+    with _eval_mode(model):
+        return _scores(model(X), y)
+
+
+def _scores(logits, y) -> tuple[float, float]:
     loss = float(loss_fn(logits, y))
     acc = float((predicted_class(logits) == y).double().mean())
     return loss, acc
+
+
+#: layers that behave differently in training and evaluation
+_MODE_LAYERS = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase)
+
+
+@contextlib.contextmanager
+def _eval_mode(model):
+    """model.eval() for the duration, if any layer cares: switching walks every module, a large share of a
+    tiny network's epoch, so hlkit's own MLPs and CNNs (no dropout, no batch norm) skip it."""
+    if not model.training or not any(isinstance(m, _MODE_LAYERS) for m in model.modules()):
+        yield
+        return
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train()
 
 
 def evaluate(model: nn.Module, X, y) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from torch import nn
 
 from .data import DOMAIN
 from .models import input_shape
+from .train import one_thread_if_small
 from .validate import check_float, check_int
 
 
@@ -64,7 +65,8 @@ def layer_outputs(model: nn.Module, X) -> list[np.ndarray]:
     X = _inputs(model, X)
     was_training = model.training
     model.eval()
-    outs = model.layer_outputs(torch.as_tensor(X, dtype=_dtype(model)))
+    with one_thread_if_small(model):
+        outs = model.layer_outputs(torch.as_tensor(X, dtype=_dtype(model)))
     model.train(was_training)
     return [o.numpy().copy() for o in outs]
 

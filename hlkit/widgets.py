@@ -317,7 +317,8 @@ class Playground:
         self._local = threading.local()        # per thread: is this thread showing settings in the controls?
         self._control_lock = threading.RLock()  # one control change at a time (callbacks may come on two threads)
         self._keys: dict = {}                   # per figure: what its current structure was drawn for
-        self._last_push = 0.0
+        self._last_push = 0.0                  # when the last frame was pushed (for the browser's reply)
+        self._frame_started = 0.0              # when the last frame began: frames are due 1/12 s apart
         self._awaiting: dict = {}              # figure id -> edit id of its last frame, until the browser answers
         self._answering: set = set()           # figures whose browser views answer frames (pace on those)
         self._ack_lock = threading.Lock()
@@ -581,9 +582,9 @@ class Playground:
             drawn = False
             if frames:
                 since_frame += n
-                since_push = time.perf_counter() - self._last_push
-                browser_busy = not self._acked.is_set() and since_push < ACK_TIMEOUT
-                if not run.finished and since_push < MIN_FRAME_SECONDS:
+                now = time.perf_counter()
+                browser_busy = not self._acked.is_set() and now - self._last_push < ACK_TIMEOUT
+                if not run.finished and now - self._frame_started < MIN_FRAME_SECONDS:
                     continue      # the next frame is not due yet: train on rather than wait (more epochs per frame)
                 if browser_busy and not run.finished and since_frame < CATCH_UP * chunk:
                     continue      # a slow browser still draws the last frame: train on, show more epochs per frame
@@ -642,7 +643,7 @@ class Playground:
                     self._answering -= set(self._awaiting)
                     self._acked.set()
                 waiting_ack = False
-            if not waiting_ack and now - self._last_push >= MIN_FRAME_SECONDS:
+            if not waiting_ack and now - self._frame_started >= MIN_FRAME_SECONDS:
                 return True
             with self._cond:
                 if self._closing or self._version != version:
@@ -741,6 +742,7 @@ class Playground:
                 else:
                     self._acked.set()
             self._last_push = time.perf_counter()
+            self._frame_started = start
         self.frame_seconds.append(self._last_push - start)
         self.frame_log.append((self._last_push, history.epoch[-1]))
         del self.frame_seconds[:-200], self.frame_log[:-200]

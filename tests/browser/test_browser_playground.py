@@ -106,6 +106,7 @@ def test_sliders_retrain_and_boundary_follows(pg_page, artifacts):
     drv.full_screenshot(page, artifacts / "playground_lab_after_keys.png")
     assert status["params"] == expected, status["text"]
     want = oracle_boundary(final_depth, final_width, status["epoch"])
+    print(f"after 10 presses: depth {final_depth}, width {final_width}; page: {status['text']}")
     assert shown.shape == want.shape
     assert np.abs(shown - want).max() <= 0.0015, (
         f"the boundary shown is not that of depth {final_depth}, width {final_width} after {status['epoch']} "

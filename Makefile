@@ -41,6 +41,12 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q $(TORCH_FROM) "$(TORCH)"
 	@$(BIN)/python -c $(CHECK_CPU) || { echo "torch in $(VENV) is a CUDA build: run 'make clean' and retry"; exit 1; }
 	$(BIN)/python -m pip install -q -e ".[lab,test,browser]"
+	@# nbgrader (a test dependency) switches on its menus and server extensions for everyone: learners do not need
+	@# them (docs/instructors.md says how an instructor turns them back on)
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null
+	$(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
+	  nbgrader.server_extensions.validate_assignment nbgrader.server_extensions.assignment_list \
+	  nbgrader.server_extensions.course_list >/dev/null 2>&1
 	@$(BIN)/python -c $(CHECK_CPU) >/dev/null || { echo "torch in $(VENV) became a CUDA build: run 'make clean'"; exit 1; }
 	@touch $(STAMP)
 

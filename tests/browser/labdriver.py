@@ -221,9 +221,10 @@ def wait_for_figures(page, expected: list[int], timeout: float = 30.0) -> list[d
     return cells
 
 
-def full_screenshot(page, path: Path, max_height: int = 15000) -> None:
+def full_screenshot(page, path: Path, max_height: int = 15000, tile: int = 1600) -> list[Path]:
     """Screenshot the whole notebook: JupyterLab scrolls inside a fixed-size page, so make the window as tall
-    as the notebook's content first (capped: Chromium refuses images taller than about 16k pixels)."""
+    as the notebook's content and scroll it to the top first (capped: Chromium refuses images taller than about
+    16k pixels). A tall page is also saved in readable tiles NAME-1.png, NAME-2.png, ...; returns all files."""
     path.parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     height = page.evaluate("""() => {
@@ -231,10 +232,24 @@ def full_screenshot(page, path: Path, max_height: int = 15000) -> None:
       const cells = outer ? outer.querySelectorAll('.jp-Cell') : [];
       if (!cells.length) return document.documentElement.scrollHeight;
       return cells[cells.length - 1].getBoundingClientRect().bottom + outer.scrollTop + 80; }""")
-    page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), max_height))})
+    height = int(min(max(height, size["height"]), max_height))
+    page.set_viewport_size({"width": size["width"], "height": height})
     time.sleep(1.0)
+    page.evaluate("""() => { const outer = document.querySelector(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer'); if (outer) outer.scrollTop = 0; }""")
+    time.sleep(0.5)
     page.screenshot(path=str(path), full_page=True)
+    files = [path]
+    for old in path.parent.glob(f"{path.stem}-*.png"):
+        old.unlink()
+    if height > tile * 1.25:
+        for i, top in enumerate(range(0, height, tile)):
+            part = path.with_name(f"{path.stem}-{i + 1}.png")
+            page.screenshot(path=str(part), clip={"x": 0, "y": top, "width": size["width"],
+                                                  "height": min(tile, height - top)})
+            files.append(part)
     page.set_viewport_size(size)
+    return files
 
 
 # --- plotly figures in any page ------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def new_tab(context):
             route.abort()
 
     tab.route("**/*", only_loopback)
-    tab.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
+    tab.on("pageerror", lambda e: tab.errors.append(f"page error: {e}\n{(e.stack or '')[:1500]}"))
     tab.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}")
            if m.type == "error" and not any(n in m.text for n in CONSOLE_NOISE) else None)
     return tab

@@ -230,7 +230,10 @@ def full_screenshot(page, path: Path, max_height: int = 15000, tile: int = 1600)
     height = page.evaluate("""() => {
       const outer = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
       const cells = outer ? outer.querySelectorAll('.jp-Cell') : [];
-      if (!cells.length) return document.documentElement.scrollHeight;
+      // another page (Voila) may scroll inside an inner element: take the tallest content there is
+      if (!cells.length) return Math.max(document.documentElement.scrollHeight,
+        ...Array.from(document.querySelectorAll('.jp-Cell, .jp-OutputArea'))
+           .map(e => e.getBoundingClientRect().bottom + window.scrollY + 40));
       return cells[cells.length - 1].getBoundingClientRect().bottom + outer.scrollTop + 80; }""")
     height = int(min(max(height, size["height"]), max_height))
     page.set_viewport_size({"width": size["width"], "height": height})

@@ -350,15 +350,15 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def update_figure(target, source) -> None:
+def update_figure(target, source, *, replace: bool = False) -> None:
     """Make ``target`` (a plotly ``go.FigureWidget`` on screen) show ``source`` (a figure), in place.
 
-    Same traces (count and types): only the properties that changed are sent, in one message. Otherwise the
-    traces are replaced and subplot axes that ``source`` lacks are removed. The layout's template is not
-    copied (every hlkit figure uses the default one)."""
+    Same traces (count and types): only the properties that changed are sent, in one message. Otherwise (or
+    with ``replace``: a view missed updates) the traces are replaced and subplot axes that ``source`` lacks
+    are removed. The layout's template is not copied (every hlkit figure uses the default one)."""
     new_layout = source.layout.to_plotly_json()
     new_layout.pop("template", None)
-    same = len(target.data) == len(source.data) and all(
+    same = not replace and len(target.data) == len(source.data) and all(
         t.type == s.type for t, s in zip(target.data, source.data, strict=True))
     if not same:
         stale = [k for k in target.layout.to_plotly_json() if k not in new_layout and k != "template"]

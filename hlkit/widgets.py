@@ -57,6 +57,7 @@ BIG_NET = 40
 MAX_PER_LAYER = 8        # neurons drawn per layer in the neuron maps and the network view
 FRAME_EVERY = 10         # live: a frame every 10 epochs
 MIN_FRAME_SECONDS = 1 / 12
+RESYNC_SECONDS = 5.0     # at most one full resend of the plots per 5 s
 ACK_TIMEOUT = 3.0        # seconds to wait for a view's reply to a frame before no longer waiting for that view
 CATCH_UP = 5             # while the browser is busy, train on up to 5 x frame_every epochs before waiting
 _numbers = itertools.count(1)
@@ -318,6 +319,8 @@ class Playground:
         self._control_lock = threading.RLock()  # one control change at a time (callbacks may come on two threads)
         self._keys: dict = {}                   # per figure: what its current structure was drawn for
         self._last_push = 0.0                  # when the last frame was pushed (for the browser's reply)
+        self._last_resync = 0.0
+        self._resync = False                   # next frame: send everything in full (a view missed frames)
         self._frame_started = 0.0              # when the last frame began: frames are due 1/12 s apart
         self._awaiting: dict = {}              # figure id -> edit id of its last frame, until the browser answers
         self._answering: set = set()           # figures whose browser views answer frames (pace on those)
@@ -654,14 +657,30 @@ class Playground:
         msg = change.get("new")
         if not msg:
             return
-        owner = id(change.get("owner"))
+        fig = change.get("owner")
+        owner = id(fig)
+        edit = msg.get("trace_edit_id", -1)
         with self._ack_lock:
             self._answering.add(owner)
             wanted = self._awaiting.get(owner)
-            if wanted is not None and msg.get("trace_edit_id", -1) >= wanted:
+            if wanted is not None and edit >= wanted:
                 del self._awaiting[owner]
             if not set(self._awaiting) & self._answering:
                 self._acked.set()
+        # A view that answers with an old edit long after the last frame was built from a stale state and missed the
+        # frames since: a page still loading (Voila, a slow browser) drops frames sent before its figure exists.
+        if edit < getattr(fig, "_last_trace_edit_id", edit) and time.perf_counter() - self._last_push > ACK_TIMEOUT:
+            self._request_resync()
+
+    def _request_resync(self) -> None:
+        """Send every figure and text again in full, at most every RESYNC_SECONDS (and only with a worker)."""
+        with self._cond:
+            now = time.perf_counter()
+            if self._worker is None or now - self._last_resync < RESYNC_SECONDS:
+                return
+            self._last_resync = now
+            self._resync = self._redraw = True
+            self._cond.notify_all()
 
     def _draw(self, run: _Run) -> None:
         """Compute the plots' arrays (hl.probe) and copy them into the figures: only the changed numbers when the
@@ -669,6 +688,7 @@ class Playground:
         start = time.perf_counter()
         with self._cond:
             s = copy.deepcopy(self._settings)
+            resync, self._resync = self._resync, False
         history, model = run.history, run.model
         with run.lock, np.errstate(over="ignore", under="ignore"):   # saturated outputs are fine to draw
             finite = all(np.isfinite(p.detach().numpy()).all() for p in model.parameters())
@@ -685,10 +705,14 @@ class Playground:
                 if run is not self._run or self._closing:
                     return
             figs = self.figures
+            if resync:
+                self._keys.clear()
+                for text in (self.status, self.problem, self._maps_note):
+                    text.send_state()
             before = {name: fig._last_trace_edit_id for name, fig in figs.items()}
             rebuilt = []
             if self._keys.get("loss") is None:
-                viz.update_figure(figs["loss"], viz.loss_curves(history))
+                viz.update_figure(figs["loss"], viz.loss_curves(history), replace=resync)
                 self._keys["loss"] = True
                 rebuilt.append("loss")
             else:
@@ -699,15 +723,15 @@ class Playground:
                 key = (run.version, s["discretize"], s["show_test"])
                 if self._keys.get("boundary") != key:
                     viz.update_figure(figs["boundary"], viz.decision_boundary(
-                        grid, run.data, discretize=s["discretize"], show_test=s["show_test"]))
+                        grid, run.data, discretize=s["discretize"], show_test=s["show_test"]), replace=resync)
                     self._keys["boundary"] = key
                     rebuilt.append("boundary")
                 else:
                     figs["boundary"].data[0].z = viz.boundary_z(grid, discretize=s["discretize"])
                 key = (tuple(W.shape for W, _ in weights), tuple(names))
                 if self._keys.get("network") != key:
-                    viz.update_figure(figs["network"], viz.network(weights, input_names=names,
-                                                                   max_per_layer=MAX_PER_LAYER, fixed_traces=True))
+                    viz.update_figure(figs["network"], viz.network(weights, input_names=names, max_per_layer=MAX_PER_LAYER,
+                                                                   fixed_traces=True), replace=resync)
                     self._keys["network"] = key
                     rebuilt.append("network")
                 else:
@@ -717,7 +741,8 @@ class Playground:
                             trace.update(x=xs, y=ys)
                 key = (tuple(len(m) for m in maps.maps), tuple(names), len(maps.xs), run.data.n_classes)
                 if self._keys.get("maps") != key:
-                    viz.update_figure(figs["maps"], viz.neuron_maps(maps, input_names=names, max_per_layer=MAX_PER_LAYER))
+                    viz.update_figure(figs["maps"], viz.neuron_maps(maps, input_names=names, max_per_layer=MAX_PER_LAYER),
+                                      replace=resync)
                     self._keys["maps"] = key
                     rebuilt.append("maps")
                 else:

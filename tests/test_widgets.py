@@ -301,3 +301,31 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert pg.wait(30) and pg.errors == []
     pg.close()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]
+
+
+def test_a_view_that_missed_frames_gets_everything_sent_again(monkeypatch):
+    # a page still loading (Voila) drops the frames sent before its figure exists, then renders the stale state
+    # it was given and answers with that state's old edit id: the Playground must send all of it again
+    monkeypatch.setattr(widgets, "ACK_TIMEOUT", 0.0)
+    pg = Playground(live=True, epochs=30)
+    try:
+        assert pg.wait(60)
+        sent = []
+        monkeypatch.setattr(pg.status, "send_state", lambda *a, **k: sent.append("status"))
+        fig = pg.figures["boundary"]
+        before = fig._last_trace_edit_id
+        fig._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": 0}   # what plotly's view sends on render
+        assert pg.wait(30)
+        deadline = datetime.datetime.now() + datetime.timedelta(seconds=10)
+        while fig._last_trace_edit_id == before and datetime.datetime.now() < deadline:
+            pg.wait(1)
+        assert fig._last_trace_edit_id > before, "the figure was not sent again"
+        assert sent == ["status"]
+        assert len(fig.data) == 1 + 2 * pg.data.n_classes      # the whole figure: prediction, train and test points
+        # an answer to the latest frame is no reason to send again
+        again = fig._last_trace_edit_id
+        pg._last_resync = 0.0
+        fig._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": again}
+        assert pg.wait(30) and fig._last_trace_edit_id == again
+    finally:
+        pg.close()

@@ -2,6 +2,7 @@
 #   make lab [PORT=8888] [TOKEN=secret] [LAB_ARGS=--no-browser]   JupyterLab on notebooks/00_start_here.ipynb
 #   make test [PYTEST_ARGS=...]   ruff, then pytest: tests/ and every notebook under strict nbval
 #   make notebooks   re-execute every lesson top to bottom and save it (tests/execute_notebooks.py)
+#   make app [APP_PORT=8866]   lecture mode: the Playground as a page without code (Voila)
 #   make lint        ruff only
 #   make bench [BENCH_ARGS=--quick]   time hlkit (benchmarks/run.py), writes benchmarks/RESULTS.md
 #   make clean       remove .venv and caches
@@ -9,6 +10,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
+APP_PORT ?= 8866
 TOKEN  ?=
 LAB_ARGS ?=
 PYTEST_ARGS ?=
@@ -32,7 +34,7 @@ SETTINGS   := $(VENV)/share/jupyter/lab/settings/overrides.json
 STAMP      := $(VENV)/.hlkit-installed
 LINTED     := hlkit tests $(wildcard benchmarks)
 
-.PHONY: setup lab test lint notebooks bench clean
+.PHONY: setup lab app test lint notebooks bench clean
 
 setup: $(STAMP) $(SETTINGS)
 
@@ -56,6 +58,14 @@ $(SETTINGS): binder/overrides.json
 
 lab: setup
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(TOKEN_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
+
+# lecture mode: the Playground as a page without code (Voila), for projecting in class. Front-end extensions that
+# break inside Voila (Notebook 7's, nbgrader's, Voila's own preview) are left out.
+app: setup
+	$(BIN)/voila notebooks/lecture/playground.ipynb --port=$(APP_PORT) --no-browser \
+	  --VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
+	  --VoilaConfiguration.extension_denylist=@jupyter/nbgrader \
+	  --VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview
 
 # pytest prints its summary line ("N passed ..."). Its exit code 5 means no test was collected: here that is a
 # broken checkout (tests/ and notebooks/ always hold tests), so it fails instead of passing quietly.

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/browser/ (git-ignored).
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import urllib.request
@@ -46,10 +47,20 @@ def served_root(home) -> Path:
     return root
 
 
+def need_chromium() -> None:
+    """The browser tests need Debian's Chromium. Under CI (which installs it) a missing one fails the run; on a
+    developer's machine without it they are skipped, and say how to install it."""
+    if CHROMIUM.exists():
+        return
+    message = "no /usr/bin/chromium: install it with `apt-get install -y chromium` (.ci/run does)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def lab(home, served_root):
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    need_chromium()
     server = servers.start_lab(served_root, home / "lab")
     yield server
     killed = server.stop()
@@ -58,8 +69,7 @@ def lab(home, served_root):
 
 @pytest.fixture(scope="session")
 def browser(home):
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

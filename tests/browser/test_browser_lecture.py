@@ -8,14 +8,14 @@ import time
 import labdriver as drv
 import pytest
 import servers
+from conftest import need_chromium
 
 N_FIGURES = 4
 
 
 @pytest.fixture(scope="module")
 def voila(home, served_root):
-    if not drv.CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    need_chromium()
     server = servers.start_voila(served_root / "notebooks" / "lecture" / "playground.ipynb", home / "voila")
     yield server
     killed = server.stop()

@@ -214,7 +214,9 @@ def loss_curves(history, *, show_accuracy: bool = True, log_y: bool = False) -> 
                                  line=dict(color="#333", dash="dot")), secondary_y=True)
         fig.add_trace(go.Scatter(x=epochs, y=_r(history.test_acc, 4), name="test accuracy",
                                  line=dict(color="#d62728", dash="dot")), secondary_y=True)
-        fig.update_yaxes(title_text="accuracy", range=[0, 1.02], secondary_y=True)
+        # fixed ticks: plotly would otherwise line them up with the loss axis's grid (0.267, 0.534, ...)
+        fig.update_yaxes(title_text="accuracy", range=[0, 1.05], tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                         showgrid=False, secondary_y=True)
     fig.update_yaxes(title_text="loss (cross-entropy)", type="log" if log_y else "linear", secondary_y=False,
                      rangemode="tozero" if not log_y else None)
     fig.update_xaxes(title_text="epoch")

@@ -791,7 +791,7 @@ class Playground:
         if any(h > MAX_PER_LAYER for h in hidden):
             text += (f" Only the first {MAX_PER_LAYER} neurons of each layer are drawn (here and in the network), "
                      f"on a {resolution}×{resolution} grid.")
-        return f"<small>{text}</small>"
+        return f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{text}</div>"
 
     def _set_problem(self, text: str) -> None:
         with self._push:
@@ -879,12 +879,12 @@ class Playground:
         self.status = W.HTML()
         self.problem = W.HTML()
         self.note = W.HTML(self._note_html())
-        self._maps_note = W.HTML(f"<small>{PLOT_HELP['maps']}</small>")
+        self._maps_note = W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['maps']}</div>")
 
         def section(title, children):
             return W.VBox([W.HTML(f"<b>{title}</b>"), *children], layout=W.Layout(margin="0 8px 0 0"))
 
-        features_box = W.VBox([W.HTML("<small>input features</small>"),
+        features_box = W.VBox([W.HTML("<div style='font-size:12px;line-height:1.35;margin:2px 0'>input features</div>"),
                                W.HBox(list(self.features.values())[:4]), W.HBox(list(self.features.values())[4:])])
         controls = W.HBox([
             section("Data", [c["dataset"], c["n_classes"], c["n_points"], c["noise"], c["train_ratio"], c["seed"],
@@ -911,9 +911,9 @@ class Playground:
             controls,
             W.HBox(list(self.buttons.values())),
             self.status, self.problem, self.note,
-            W.HBox([plot("boundary", W.HTML(f"<small>{PLOT_HELP['boundary']}</small>")),
-                    plot("loss", W.HTML(f"<small>{PLOT_HELP['loss']}</small>"))], layout=wrap),
-            W.HBox([plot("network", W.HTML(f"<small>{PLOT_HELP['network']}</small>")),
+            W.HBox([plot("boundary", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['boundary']}</div>")),
+                    plot("loss", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['loss']}</div>"))], layout=wrap),
+            W.HBox([plot("network", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['network']}</div>")),
                     plot("maps", self._maps_note)], layout=wrap),
             help_box,
         ])

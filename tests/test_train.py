@@ -344,3 +344,20 @@ def test_warm_up_leaves_global_state_alone():
     threads = torch.get_num_threads()
     train.warm_up()
     assert torch.equal(before, torch.get_rng_state()) and torch.get_num_threads() == threads
+
+
+def test_identical_history_and_weights_across_fresh_processes():
+    # a kernel restart is a fresh process: the same settings must give bit-identical results there too
+    import subprocess
+    import sys
+
+    code = ("import hashlib, json, torch, hlkit as hl\n"
+            "for name, hidden, act in [('spiral', [8] * 6, 'tanh'), ('xor', [16, 16], 'gelu')]:\n"
+            "    m = hl.mlp(hidden, activation=act, seed=3)\n"
+            "    h = hl.train.train(m, hl.make_dataset(name, noise=0.2, seed=4), epochs=60, batch_size=32, seed=5)\n"
+            "    w = b''.join(p.detach().numpy().tobytes() for p in m.parameters())\n"
+            "    print(hashlib.sha256(json.dumps([h.train_loss, h.test_loss, h.test_acc]).encode() + w).hexdigest())\n")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr[-2000:]
+    first, second = (r.stdout.split() for r in runs)
+    assert len(first) == 2 and first == second

@@ -271,7 +271,7 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert pg.wait(60)
     completed = pg.runs_completed
     rng = random.Random(0)
-    for _ in range(60):                              # 180 changes through the widgets' own setters
+    for _ in range(67):                              # 201 changes through the widgets' own setters
         pg.controls["width"].value = rng.randint(1, 8)
         pg.controls["depth"].value = rng.randint(1, 4)
         pg.controls["lr"].value = rng.choice([0.01, 0.03, 0.1])
@@ -287,13 +287,14 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert curves(reference.history) == curves(pg.history)
     reference.close()
     # pause, step, play and retrain() with the worker running
-    pg.set(depth=2, width=3)
+    pg.set(depth=2, width=3, epochs=20_000)       # long enough that the pause lands before the end
     pg.pause()
     assert pg.wait(30)
     paused_at = pg.history.epoch[-1]
-    assert "paused" in pg.status.value and paused_at < 80
+    assert "paused" in pg.status.value and paused_at < 20_000
     pg.step()
     assert pg.wait(30) and pg.history.epoch[-1] == paused_at + 1
+    pg.set(epochs=80)
     pg.play()
     assert pg.wait(60) and pg.history.status == "done" and pg.history.epoch[-1] == 80
     history = pg.retrain()

@@ -8,6 +8,7 @@ to the end, with an optional progress callback and stop test.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -81,8 +82,9 @@ def penalty(model, regularization: str):
 
 @contextlib.contextmanager
 def one_thread_if_small(model: nn.Module):
-    """Run torch on one CPU thread while a small model computes: its ops are too small to split, and with
-    two threads on a busy 2-core machine tiny networks ran up to 10x slower."""
+    """Run torch and numpy's BLAS on one CPU thread while a small model computes. Its operations are too small
+    to split (with two threads on a busy 2-core machine tiny networks ran up to 10x slower), and a BLAS that
+    splits a product among threads sums in another order: the same run gave other numbers with 1 and 2 threads."""
     if sum(p.numel() for p in model.parameters()) >= SMALL_MODEL:
         yield
         return
@@ -90,10 +92,18 @@ def one_thread_if_small(model: nn.Module):
     if before != 1:
         torch.set_num_threads(1)
     try:
-        yield
+        with _blas_threads().limit(limits=1, user_api="blas"):
+            yield
     finally:
         if before != 1:
             torch.set_num_threads(before)
+
+
+@functools.cache
+def _blas_threads():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _tensors(model, data: Dataset):

@@ -105,6 +105,11 @@ PLOT_HELP = {
 # settings
 
 
+def _caption(text: str) -> str:
+    """HTML for the small explanatory text under a plot or a control group."""
+    return f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{text}</div>"
+
+
 def parse_layers(text: str) -> list[int]:
     """Neurons per hidden layer from text such as "4,2" ("" or "0" = no hidden layer)."""
     cleaned = str(text).strip().strip("[]()").replace(";", ",").replace(" ", ",")
@@ -791,7 +796,7 @@ class Playground:
         if any(h > MAX_PER_LAYER for h in hidden):
             text += (f" Only the first {MAX_PER_LAYER} neurons of each layer are drawn (here and in the network), "
                      f"on a {resolution}×{resolution} grid.")
-        return f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{text}</div>"
+        return _caption(text)
 
     def _set_problem(self, text: str) -> None:
         with self._push:
@@ -879,12 +884,12 @@ class Playground:
         self.status = W.HTML()
         self.problem = W.HTML()
         self.note = W.HTML(self._note_html())
-        self._maps_note = W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['maps']}</div>")
+        self._maps_note = W.HTML(_caption(PLOT_HELP['maps']))
 
         def section(title, children):
             return W.VBox([W.HTML(f"<b>{title}</b>"), *children], layout=W.Layout(margin="0 8px 0 0"))
 
-        features_box = W.VBox([W.HTML("<div style='font-size:12px;line-height:1.35;margin:2px 0'>input features</div>"),
+        features_box = W.VBox([W.HTML(_caption("input features")),
                                W.HBox(list(self.features.values())[:4]), W.HBox(list(self.features.values())[4:])])
         controls = W.HBox([
             section("Data", [c["dataset"], c["n_classes"], c["n_points"], c["noise"], c["train_ratio"], c["seed"],
@@ -911,9 +916,9 @@ class Playground:
             controls,
             W.HBox(list(self.buttons.values())),
             self.status, self.problem, self.note,
-            W.HBox([plot("boundary", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['boundary']}</div>")),
-                    plot("loss", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['loss']}</div>"))], layout=wrap),
-            W.HBox([plot("network", W.HTML(f"<div style='font-size:12px;line-height:1.35;margin:2px 0'>{PLOT_HELP['network']}</div>")),
+            W.HBox([plot("boundary", W.HTML(_caption(PLOT_HELP['boundary']))),
+                    plot("loss", W.HTML(_caption(PLOT_HELP['loss'])))], layout=wrap),
+            W.HBox([plot("network", W.HTML(_caption(PLOT_HELP['network']))),
                     plot("maps", self._maps_note)], layout=wrap),
             help_box,
         ])

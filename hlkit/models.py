@@ -7,7 +7,10 @@ default, so printed numbers are the same on every CPU (tiny networks are no slow
 from __future__ import annotations
 
 import os
+import pickle
+import stat
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -230,19 +233,51 @@ def n_params(model: nn.Module) -> int:
 def build(spec: dict) -> nn.Module:
     """Rebuild an untrained model from its ``spec`` (as found in ``model.spec``)."""
     if not isinstance(spec, dict) or spec.get("kind") not in ("mlp", "cnn"):
-        raise ValueError(f"spec must be a model's spec dict with kind 'mlp' or 'cnn'; got {spec!r}")
+        raise ValueError(f"spec must be a model's spec dict with kind 'mlp' or 'cnn'; got {_show(spec)}")
     args = {k: v for k, v in spec.items() if k not in ("kind", "dtype")}
-    dtype = getattr(torch, spec.get("dtype", "float64"))
+    dtype = {"float64": torch.float64, "float32": torch.float32}.get(spec.get("dtype", "float64"), spec.get("dtype"))
     return (mlp if spec["kind"] == "mlp" else cnn)(**args, dtype=dtype)
 
 
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _checked_path(path, verb: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file name (str or pathlib.Path); got {_show(path)} ({type(path).__name__}) "
+                        "instead")
+    if str(path) in ("", "."):
+        raise ValueError(f"path must name a file to {verb}, such as 'model.pt'; got {str(path)!r}")
+    return Path(path)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
 def save(model: nn.Module, path) -> Path:
-    """Write the model (its spec and weights) to ``path`` atomically: a crash leaves no half-written file."""
+    """Write the model (its spec and weights) to ``path`` atomically: a crash leaves no half-written file.
+
+    Writes only regular files: an existing symbolic link, FIFO, device, socket or folder at ``path`` is
+    refused (the atomic replace would put a file in its place)."""
     if not hasattr(model, "spec"):
         raise TypeError("model must be built by hlkit.models.mlp or hlkit.models.cnn (it has no .spec)")
-    path = Path(path)
+    path = _checked_path(path, "write")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"path: the folder {str(path.parent)!r} does not exist")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"path: save() writes only regular files; {str(path)!r} is {_file_kind(mode)}")
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -255,11 +290,53 @@ def save(model: nn.Module, path) -> Path:
 
 
 def load(path) -> nn.Module:
-    """Read a model written by ``save``. Uses torch's weights-only loader: a file cannot run code."""
-    path = Path(path)
+    """Read a model written by ``save``. Uses torch's weights-only loader: a file cannot run code.
+
+    Before any weights are allocated, the file must be an uncompressed zip archive (what ``torch.save``
+    writes), hold a spec and a state_dict, and every tensor must have the shape the spec's architecture
+    gives (checked on a weightless "meta" model): a small file cannot claim a huge network."""
+    path = _checked_path(path, "read")
     if not path.is_file():
+        if path.exists():
+            raise ValueError(f"path: load() reads only regular files; {str(path)!r} is {_file_kind(os.stat(path).st_mode)}")
         raise FileNotFoundError(f"path: no model file at {str(path)!r}")
-    saved = torch.load(path, weights_only=True)
+    what = f"path: {path.name!r} is not a model file written by hlkit.models.save"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            packed = [info.filename for info in archive.infolist() if info.compress_type != zipfile.ZIP_STORED]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise ValueError(f"{what}: it is not the zip archive torch.save writes ({err or type(err).__name__})") from None
+    if packed:
+        raise ValueError(f"{what}: torch.save stores its entries uncompressed; got compressed ones such as {packed[0]!r}")
+    try:
+        saved = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as err:
+        raise pickle.UnpicklingError(f"{what}: it holds objects other than tensors and plain values, which the "
+                                     f"weights-only reader refuses ({str(err).splitlines()[0]})") from None
+    except Exception as err:   # torch raises many kinds (EOFError, KeyError, RuntimeError, ...) for broken files
+        raise ValueError(f"{what}: torch could not read it ({type(err).__name__}: {_show(str(err))})") from None
+    if isinstance(saved, dict) and saved and all(isinstance(v, torch.Tensor) for v in saved.values()):
+        raise ValueError(f"{what}: it holds a bare state_dict (torch.save(model.state_dict(), ...)) without "
+                         "hlkit's spec. Save with hl.models.save(model, path), or build the same model and call "
+                         "model.load_state_dict(torch.load(path))")
+    if not isinstance(saved, dict) or not {"spec", "state_dict"} <= saved.keys():
+        keys = sorted(map(str, saved)) if isinstance(saved, dict) else type(saved).__name__
+        raise ValueError(f"{what}: expected a dict with 'spec' and 'state_dict'; got {_show(keys)}")
+    weights = saved["state_dict"]
+    if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+        raise ValueError(f"{what}: its state_dict must map names to tensors; got {type(weights).__name__}")
+    try:
+        with torch.device("meta"):   # the architecture's shapes, without allocating a single weight
+            shapes = {k: tuple(v.shape) for k, v in build(saved["spec"]).state_dict().items()}
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{what}: its spec is not a valid hlkit model ({err})") from None
+    found = {k: tuple(v.shape) for k, v in weights.items()}
+    if found != shapes:
+        wrong = sorted(k for k in shapes.keys() | found.keys() if shapes.get(k) != found.get(k))
+        k = wrong[0]
+        raise ValueError(f"{what}: its spec declares {len(shapes)} tensors of the architecture's shapes, but the "
+                         f"weights differ: {k!r} should have shape {shapes.get(k, 'none (no such tensor)')}, got "
+                         f"{found.get(k, 'none (missing)')} ({len(wrong)} tensors differ)")
     model = build(saved["spec"])
-    model.load_state_dict(saved["state_dict"])
+    model.load_state_dict(weights)
     return model

@@ -11,6 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .data import MAX_POINTS, thin
+
 ORANGE, BLUE, WHITE = "#f59322", "#0877bd", "#e8eaeb"
 #: probability of class 1: 0 -> orange, 0.5 -> near white, 1 -> blue
 BINARY_SCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
@@ -87,11 +89,18 @@ def decision_boundary(grid, data=None, *, discretize: bool = False, show_test: b
                                dy=ys[1] - ys[0], hoverinfo="skip", name="prediction"))
     if data is not None:
         n_classes = max(k, int(data.n_classes))
-        for trace in _points(data.X_train, data.y_train, name="train", test=False, n_classes=n_classes):
-            fig.add_trace(trace)
-        if show_test:
-            for trace in _points(data.X_test, data.y_test, name="test", test=True, n_classes=n_classes):
+        parts = [(data.X_train, data.y_train, "train")] + ([(data.X_test, data.y_test, "test")] if show_test else [])
+        total = sum(len(y) for _, y, _ in parts)
+        drawn = 0
+        for X, y, name in parts:   # own data may hold 1,000,000 points: draw at most MAX_POINTS, each class its share
+            keep = thin(y, max(1, MAX_POINTS * len(y) // total)) if total > MAX_POINTS else np.arange(len(y))
+            drawn += len(keep)
+            for trace in _points(np.asarray(X)[keep], np.asarray(y)[keep], name=name, test=name == "test",
+                                 n_classes=n_classes):
                 fig.add_trace(trace)
+        if drawn < total:
+            fig.add_annotation(text=f"showing {drawn:,} of {total:,} points", xref="paper", yref="paper", x=0, y=1,
+                               xanchor="left", yanchor="top", showarrow=False, bgcolor="rgba(255,255,255,0.8)")
     lo, hi = float(xs[0]), float(xs[-1])
     fig.update_layout(
         title=title, width=480, height=440, margin=dict(l=40, r=20, t=40 if title else 20, b=40),

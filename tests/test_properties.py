@@ -32,6 +32,13 @@ def test_any_valid_dataset_arguments_give_a_valid_dataset(args):
                           seed=args["seed"], n_classes=args["n_classes"])
     n, k = args["n_points"], args["n_classes"]
     n_train = min(max(int(round(args["train_ratio"] * n)), 1), n - 1)
+    # every class is trained on, and tested when it has 2+ points (issue 14); where the plain shuffle's cut
+    # would leave one out, the cut moves just enough: to at least one point per class, one test point per class
+    counts = np.bincount(d.y, minlength=k)
+    moved = min(max(n_train, int(np.sum(counts > 0))), n - int(np.sum(counts >= 2)))
+    assert len(d.y_train) in (n_train, moved)
+    n_train = len(d.y_train)
+    assert set(d.y_train) == set(d.y) and set(np.flatnonzero(counts >= 2)) <= set(d.y_test)
     assert d.X_train.shape == (n_train, 2) and d.X_test.shape == (n - n_train, 2)
     assert d.y_train.shape == (n_train,) and d.y_test.shape == (n - n_train,)
     assert np.all(np.isfinite(d.X)) and d.X.dtype == np.float64

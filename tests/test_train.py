@@ -4,6 +4,7 @@ early stopping, regularization, minibatches, threads)."""
 from __future__ import annotations
 
 import dataclasses
+
 import numpy as np
 import pytest
 import torch

@@ -16,8 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import probe
 from . import train as _train
 from .data import Dataset
+from .models import MLP, mlp
 from .validate import check_choice, check_float, check_int
 
 SCOPES = ("global", "layer")
@@ -192,3 +194,69 @@ def _input_shape(model, data) -> tuple:
         first = hidden[0] if len(hidden) else model.out
         return (first.in_features,)
     return tuple(data.X_train.shape[1:])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Adaptive depth: an MLP that may stop after an earlier hidden layer when it is already confident.
+
+def exit_heads(model: nn.Module, data: Dataset, *, seed: int = 0, **options) -> list[nn.Module]:
+    """Train one linear classifier (an "exit head") on the output of every hidden layer of ``model`` but the last,
+    with hlkit.train; the model itself (the trunk) is left as it is. Returns the heads, head k reading hidden
+    layer k + 1. model: an hlkit MLP with at least 2 hidden layers; data: what it was trained on (images are
+    flattened). ``options`` go to ``hlkit.train.train`` (epochs, lr, batch_size, ...).
+    """
+    if not isinstance(model, MLP) or len(model.hidden) < 2:
+        raise TypeError("model must be an hlkit MLP with at least 2 hidden layers (hlkit.models.mlp([32, 32, ...], ...))")
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")
+    parts = {part: _hidden_outputs(model, getattr(data, f"X_{part}")) for part in ("train", "test")}
+    heads = []
+    for k in range(len(model.hidden) - 1):
+        head = mlp([], n_inputs=model.hidden[k].out_features, n_classes=model.n_classes, seed=seed)
+        layer_data = Dataset(parts["train"][k], data.y_train, parts["test"][k], data.y_test, data.n_classes,
+                             f"{data.name} (hidden layer {k + 1})", data.class_names)
+        _train.train(head, layer_data, seed=seed, **options)
+        heads.append(head)
+    return heads
+
+
+def _hidden_outputs(model, X) -> list[np.ndarray]:
+    """Each hidden layer's output (after the activation) for inputs X, flattened for the MLP."""
+    X = np.asarray(X, dtype=np.float64)
+    return probe.layer_outputs(model, X.reshape(len(X), -1))[1:-1]
+
+
+class EarlyExit(NamedTuple):
+    predicted: np.ndarray    # (n,) class chosen for each input
+    exit_layer: np.ndarray   # (n,) hidden layer after which it stopped, 1 .. L (L = the model's own output)
+    cost: np.ndarray         # (n,) multiply-adds spent on each input (weights used, biases not counted)
+    full_cost: int           # multiply-adds of the plain model without exits, per input
+
+
+def early_exit(model: nn.Module, heads: list, X, *, threshold: float) -> EarlyExit:
+    """Run ``model`` with exits: after hidden layer k (k < L) head k is asked; if its top class probability is
+    at least ``threshold`` (0 to 1) the input stops there, else it goes on; inputs that never stop get the model's
+    own output. Each layer and each head asked counts its weights as multiply-adds. threshold 1 stops only on
+    certainty (a probability of exactly 1), so nearly everything runs the whole model, plus the heads.
+    """
+    threshold = check_float("threshold", threshold, 0.0, 1.0)
+    if not isinstance(model, MLP) or len(heads) != len(model.hidden) - 1:
+        raise ValueError(f"heads must hold one head per hidden layer but the last ({len(model.hidden) - 1} for this "
+                         f"model, from exit_heads); got {len(heads)}")
+    hidden = _hidden_outputs(model, X)
+    n = len(hidden[0])
+    layer_cost = [layer.weight.numel() for layer in model.hidden]
+    predicted = np.full(n, -1)
+    exit_layer = np.zeros(n, dtype=np.int64)
+    cost = np.zeros(n, dtype=np.int64)
+    running = np.ones(n, dtype=bool)
+    for k, head in enumerate(heads):
+        cost[running] += layer_cost[k] + head.out.weight.numel()
+        proba = probe.predict_proba(head, hidden[k])
+        stop = running & (proba.max(axis=1) >= threshold)
+        predicted[stop], exit_layer[stop] = proba[stop].argmax(axis=1), k + 1
+        running &= ~stop
+    cost[running] += layer_cost[-1] + model.out.weight.numel()
+    final = probe.predict_proba(model, np.asarray(X, dtype=np.float64).reshape(n, -1)[running])
+    predicted[running], exit_layer[running] = final.argmax(axis=1), len(model.hidden)
+    return EarlyExit(predicted, exit_layer, cost, sum(layer_cost) + model.out.weight.numel())

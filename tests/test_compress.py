@@ -132,3 +132,29 @@ def test_distill_minimises_t_squared_times_the_soft_cross_entropy_at_temperature
     for after, before in zip(student.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(after.detach(), (before - lr * before.grad).detach(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(compress.soft_targets(teacher, data.X_train, temperature=T), p.numpy(), rtol=1e-12)
+
+
+def test_early_exit_counts_the_layers_and_heads_each_input_uses():
+    data = hl.load_digits()
+    flat = dataclasses.replace(data, X_train=data.X_train.reshape(-1, 64), X_test=data.X_test.reshape(-1, 64))
+    model = hl.mlp([8, 6, 5], n_inputs=64, n_classes=10, activation="relu", seed=0)
+    hl.train.train(model, flat, epochs=3, lr=0.01, batch_size=64)
+    heads = compress.exit_heads(model, flat, epochs=3, lr=0.01, batch_size=64)
+    assert [h.out.in_features for h in heads] == [8, 6]
+    full = 64 * 8 + 8 * 6 + 6 * 5 + 5 * 10
+    never = compress.early_exit(model, heads, flat.X_test, threshold=1.0)
+    plain = hl.probe.predict_proba(model, flat.X_test).argmax(axis=1)
+    assert never.full_cost == full
+    stayed = never.exit_layer == 3
+    np.testing.assert_array_equal(never.predicted[stayed], plain[stayed])
+    np.testing.assert_array_equal(never.cost[stayed], full + 8 * 10 + 6 * 10)   # the whole model plus both heads
+    first = compress.early_exit(model, heads, flat.X_test, threshold=0.0)    # everything leaves at the first exit
+    assert np.all(first.exit_layer == 1) and np.all(first.cost == 64 * 8 + 8 * 10)
+    H1 = hl.probe.layer_outputs(model, flat.X_test)[1]
+    np.testing.assert_array_equal(first.predicted, hl.probe.predict_proba(heads[0], H1).argmax(axis=1))
+    mid = compress.early_exit(model, heads, flat.X_test, threshold=0.9)
+    assert np.all(np.isin(mid.cost, [64 * 8 + 80, 64 * 8 + 80 + 48 + 60, full + 140]))
+    with pytest.raises(ValueError, match="heads must hold one head per hidden layer"):
+        compress.early_exit(model, heads[:1], flat.X_test, threshold=0.5)
+    with pytest.raises(TypeError, match="at least 2 hidden layers"):
+        compress.exit_heads(hl.mlp([4], n_inputs=64, n_classes=10), flat)

@@ -1,7 +1,8 @@
 """Making a trained network cheaper: pruning, quantization, distillation, and what the weights cost to store.
 
 ``prune`` and ``quantize`` return changed copies (the original model is untouched), so a lesson can sweep
-a setting and compare. ``distill`` trains a small student with the one training loop, ``hlkit.train``.
+a setting and compare. ``distill`` trains a small student on a teacher's soft targets with the one training loop,
+``hlkit.train``.
 Only weights (Linear matrices and conv filters) are pruned or quantized; biases are few and stay as they are.
 """
 
@@ -15,8 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import probe
 from . import train as _train
 from .data import Dataset
+from .models import MLP, mlp
 from .validate import check_choice, check_float, check_int
 
 SCOPES = ("global", "layer")
@@ -104,54 +107,84 @@ def quantize(model: nn.Module, bits: int) -> nn.Module:
     return quantized
 
 
+FLOAT_BITS = (32, 64)
+
+
 def storage_bytes(model: nn.Module, bits: int = 64) -> int:
-    """Bytes to store the model with every weight at ``bits`` bits, biases and one range per weight tensor
-    at 32 bits (64 bits: everything as float64, as hlkit computes)."""
+    """Bytes to store the model's parameters.
+
+    bits 32 or 64: unquantized floats (float32, float64): every parameter, weights and biases, at that width.
+    bits 1 to 16: quantized (see ``quantize``): every weight at ``bits`` bits (rounded up to whole bytes over the
+    model), plus the biases and one range per weight tensor as float32 (4 bytes each).
+    """
     bits = check_int("bits", bits, 1, 64)
+    if 16 < bits and bits not in FLOAT_BITS:
+        raise ValueError(f"bits must be 1 to 16 (quantized weights) or 32 or 64 (floats); got {bits}")
     weights = _weights(model)
     n_w = sum(w.numel() for w in weights)
     n_other = sum(p.numel() for p in model.parameters()) - n_w
-    if bits == 64:
-        return 8 * (n_w + n_other)
+    if bits in FLOAT_BITS:
+        return bits // 8 * (n_w + n_other)
     return math.ceil(n_w * bits / 8) + 4 * (n_other + len(weights))
 
 
-def distill(student: nn.Module, teacher: nn.Module, data: Dataset, *, temperature: float = 2.0, copies: int = 4,
-            seed: int = 0, **options) -> _train.History:
-    """Train ``student`` (in place) to imitate ``teacher`` on ``data``'s training inputs, with hlkit.train.
+class _Tempered(nn.Module):
+    """A student seen through temperature T, for distillation: its logits divided by T on the way forward, and
+    the gradient reaching its logits multiplied by T² on the way back, so training minimises
+    T² · cross-entropy(teacher's softmax(z_t / T), softmax(z_s / T)) (Hinton et al. 2015: the T² keeps the size of
+    the gradients independent of T)."""
 
-    Soft targets through the one training loop: hlkit.train learns from class labels, so each training
-    input appears ``copies`` times, each time labelled with a class drawn from the teacher's tempered
-    probabilities softmax(logits / temperature). On average this is the cross-entropy against the teacher's
-    soft targets (the usual distillation loss), estimated by sampling. The test split keeps the true labels,
-    so the history's test accuracy is the student's real score. ``options`` go to ``hlkit.train.train``
-    (epochs, lr, batch_size, ...). Returns the History. Student and teacher must take the same inputs, apart
-    from shape: images are flattened for an MLP (student or teacher).
-    """
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")
+    def __init__(self, student: nn.Module, temperature: float):
+        super().__init__()
+        self.student, self.temperature = student, temperature
+
+    def forward(self, x):
+        logits = self.student(x)
+        if logits.requires_grad:
+            logits.register_hook(lambda grad: grad * self.temperature ** 2)
+        return logits / self.temperature
+
+
+def soft_targets(teacher: nn.Module, X, *, temperature: float = 1.0) -> np.ndarray:
+    """The teacher's class probabilities at temperature T, softmax(logits / T), shape (n, n_classes) (a binary
+    model's single logit z gives the two columns 1 - sigmoid(z / T), sigmoid(z / T)). X: inputs the teacher takes."""
     temperature = check_float("temperature", temperature, 0.0, 100.0, low_open=True)
-    copies = check_int("copies", copies, 1, 100)
-    seed = check_int("seed", seed, 0, 2**63 - 1)
     dtype = next(teacher.parameters()).dtype
     with torch.no_grad():
         was_training = teacher.training
         teacher.eval()
-        X_teacher = data.X_train.reshape(len(data.X_train), *_input_shape(teacher, data))
-        logits = teacher(torch.as_tensor(X_teacher, dtype=dtype)).double()
-        teacher.train(was_training)
+        try:
+            logits = teacher(torch.as_tensor(np.asarray(X), dtype=dtype)).double()
+        finally:
+            teacher.train(was_training)
     if logits.shape[1] == 1:   # binary: one logit -> two class scores
         logits = torch.cat([torch.zeros_like(logits), logits], dim=1)
-    proba = torch.softmax(logits / temperature, dim=1).numpy()
-    rng = np.random.default_rng(seed)
-    cumulative = proba.cumsum(axis=1)
-    draws = rng.random((copies, len(proba), 1))
-    labels = np.minimum((draws > cumulative[None]).sum(axis=2), proba.shape[1] - 1).reshape(-1)
-    X = np.concatenate([data.X_train] * copies)
+    return torch.softmax(logits / temperature, dim=1).numpy()
+
+
+def distill(student: nn.Module, teacher: nn.Module, data: Dataset, *, temperature: float = 2.0, seed: int = 0,
+            **options) -> _train.History:
+    """Train ``student`` (in place) to imitate ``teacher`` on ``data``'s training inputs, with hlkit.train.
+
+    The targets are the teacher's soft targets softmax(teacher logits / T) (rows of probabilities, which the one
+    training loop takes in place of labels); the student's logits are divided by the same T during training and
+    the loss is scaled by T² (the usual distillation loss, with no hard-label term). After training the student is
+    used as it is (T = 1). The test split keeps the true labels, so the history's test accuracy is the student's
+    real score; the history's losses are measured at temperature T. ``options`` go to ``hlkit.train.train``
+    (epochs, lr, batch_size, ...). Returns the History. Student and teacher must take the same inputs, apart from
+    shape: images are flattened for an MLP (student or teacher).
+    """
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")
+    temperature = check_float("temperature", temperature, 0.0, 100.0, low_open=True)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    targets = soft_targets(teacher, data.X_train.reshape(len(data.X_train), *_input_shape(teacher, data)),
+                           temperature=temperature)
     shape = _input_shape(student, data)
-    soft = Dataset(X.reshape(len(X), *shape), labels.astype(np.int64), data.X_test.reshape(len(data.X_test), *shape),
-                   data.y_test, data.n_classes, data.name + " (teacher's labels)", data.class_names)
-    return _train.train(student, soft, seed=seed, **options)
+    soft = Dataset(data.X_train.reshape(len(data.X_train), *shape), targets,
+                   data.X_test.reshape(len(data.X_test), *shape), data.y_test, targets.shape[1],
+                   data.name + " (teacher's soft targets)", data.class_names)
+    return _train.train(_Tempered(student, temperature), soft, seed=seed, **options)
 
 
 def _input_shape(model, data) -> tuple:
@@ -161,3 +194,69 @@ def _input_shape(model, data) -> tuple:
         first = hidden[0] if len(hidden) else model.out
         return (first.in_features,)
     return tuple(data.X_train.shape[1:])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Adaptive depth: an MLP that may stop after an earlier hidden layer when it is already confident.
+
+def exit_heads(model: nn.Module, data: Dataset, *, seed: int = 0, **options) -> list[nn.Module]:
+    """Train one linear classifier (an "exit head") on the output of every hidden layer of ``model`` but the last,
+    with hlkit.train; the model itself (the trunk) is left as it is. Returns the heads, head k reading hidden
+    layer k + 1. model: an hlkit MLP with at least 2 hidden layers; data: what it was trained on (images are
+    flattened). ``options`` go to ``hlkit.train.train`` (epochs, lr, batch_size, ...).
+    """
+    if not isinstance(model, MLP) or len(model.hidden) < 2:
+        raise TypeError("model must be an hlkit MLP with at least 2 hidden layers (hlkit.models.mlp([32, 32, ...], ...))")
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")
+    parts = {part: _hidden_outputs(model, getattr(data, f"X_{part}")) for part in ("train", "test")}
+    heads = []
+    for k in range(len(model.hidden) - 1):
+        head = mlp([], n_inputs=model.hidden[k].out_features, n_classes=model.n_classes, seed=seed)
+        layer_data = Dataset(parts["train"][k], data.y_train, parts["test"][k], data.y_test, data.n_classes,
+                             f"{data.name} (hidden layer {k + 1})", data.class_names)
+        _train.train(head, layer_data, seed=seed, **options)
+        heads.append(head)
+    return heads
+
+
+def _hidden_outputs(model, X) -> list[np.ndarray]:
+    """Each hidden layer's output (after the activation) for inputs X, flattened for the MLP."""
+    X = np.asarray(X, dtype=np.float64)
+    return probe.layer_outputs(model, X.reshape(len(X), -1))[1:-1]
+
+
+class EarlyExit(NamedTuple):
+    predicted: np.ndarray    # (n,) class chosen for each input
+    exit_layer: np.ndarray   # (n,) hidden layer after which it stopped, 1 .. L (L = the model's own output)
+    cost: np.ndarray         # (n,) multiply-adds spent on each input (weights used, biases not counted)
+    full_cost: int           # multiply-adds of the plain model without exits, per input
+
+
+def early_exit(model: nn.Module, heads: list, X, *, threshold: float) -> EarlyExit:
+    """Run ``model`` with exits: after hidden layer k (k < L) head k is asked; if its top class probability is
+    at least ``threshold`` (0 to 1) the input stops there, else it goes on; inputs that never stop get the model's
+    own output. Each layer and each head asked counts its weights as multiply-adds. threshold 1 stops only on
+    certainty (a probability of exactly 1), so nearly everything runs the whole model, plus the heads.
+    """
+    threshold = check_float("threshold", threshold, 0.0, 1.0)
+    if not isinstance(model, MLP) or len(heads) != len(model.hidden) - 1:
+        raise ValueError(f"heads must hold one head per hidden layer but the last ({len(model.hidden) - 1} for this "
+                         f"model, from exit_heads); got {len(heads)}")
+    hidden = _hidden_outputs(model, X)
+    n = len(hidden[0])
+    layer_cost = [layer.weight.numel() for layer in model.hidden]
+    predicted = np.full(n, -1)
+    exit_layer = np.zeros(n, dtype=np.int64)
+    cost = np.zeros(n, dtype=np.int64)
+    running = np.ones(n, dtype=bool)
+    for k, head in enumerate(heads):
+        cost[running] += layer_cost[k] + head.out.weight.numel()
+        proba = probe.predict_proba(head, hidden[k])
+        stop = running & (proba.max(axis=1) >= threshold)
+        predicted[stop], exit_layer[stop] = proba[stop].argmax(axis=1), k + 1
+        running &= ~stop
+    cost[running] += layer_cost[-1] + model.out.weight.numel()
+    final = probe.predict_proba(model, np.asarray(X, dtype=np.float64).reshape(n, -1)[running])
+    predicted[running], exit_layer[running] = final.argmax(axis=1), len(model.hidden)
+    return EarlyExit(predicted, exit_layer, cost, sum(layer_cost) + model.out.weight.numel())

@@ -1,8 +1,14 @@
 """Attributions: which parts of an input pushed a model's output up or down, as numpy arrays.
 
-Three methods, each answering "how much did each input number contribute to the score of one class?":
+Each method answers "how much did each input number contribute to the score of one class?" in its own sense:
 
-- ``saliency``: gradient x input, the first-order (Taylor) share of each input in the score.
+- ``gradient``: the saliency map, d(score)/d(input): how fast the score changes with each input.
+- ``gradient_x_input``: gradient times input, the first-order (Taylor) share of each input, measured from 0.
+  Its attributions add up to the score only where the score is linear in the input through the origin
+  (a linear model without bias, a ReLU network without biases); otherwise they need not.
+- ``integrated_gradients``: the gradient averaged along the straight path from a ``baseline`` input to the
+  input, times (input - baseline). Complete: the attributions add up to score(input) - score(baseline), for
+  any model (up to the path integral's discretisation). The baseline is part of the answer: choose it.
 - ``occlusion``: cover part of the input and see how much the score drops (no gradients: any model).
 - ``lrp``: layer-wise relevance propagation with the epsilon rule, for MLPs: the score is passed back
   layer by layer in proportion to each neuron's contribution, so the input relevances add up to the score
@@ -55,14 +61,7 @@ def scores(model: nn.Module, X, *, target=None) -> np.ndarray:
     return logits.gather(1, _targets(logits, target)[:, None])[:, 0].numpy().copy()
 
 
-def saliency(model: nn.Module, X, *, target=None) -> np.ndarray:
-    """Gradient x input: d(score)/d(input) times the input, the same shape as X.
-
-    X: shape (n, n_inputs) for an MLP or (n, 1, H, W) for a CNN. target: the class whose logit is explained,
-    one index or one per input (None = each input's predicted class; ignored for binary models).
-    For a model without hidden layers and biases, the attributions add up exactly to the score.
-    """
-    x = _inputs(model, X).requires_grad_(True)
+def _gradient(model, x, target):
     was_training = model.training
     model.eval()
     try:
@@ -71,7 +70,58 @@ def saliency(model: nn.Module, X, *, target=None) -> np.ndarray:
         (grad,) = torch.autograd.grad(chosen, x)
     finally:
         model.train(was_training)
-    return (grad * x).detach().numpy().copy()
+    return grad
+
+
+def gradient(model: nn.Module, X, *, target=None) -> np.ndarray:
+    """The saliency map: d(score)/d(input), the same shape as X.
+
+    X: shape (n, n_inputs) for an MLP or (n, 1, H, W) for a CNN. target: the class whose logit is explained,
+    one index or one per input (None = each input's predicted class; ignored for binary models).
+    """
+    return _gradient(model, _inputs(model, X).requires_grad_(True), target).numpy().copy()
+
+
+def gradient_x_input(model: nn.Module, X, *, target=None) -> np.ndarray:
+    """Gradient x input: d(score)/d(input) times the input, the same shape as X (arguments as ``gradient``).
+
+    The attributions add up exactly to the score only when score(x) = gradient(x) . x, i.e. for a linear model
+    without bias or a piecewise-linear network through the origin (ReLU, no biases). For other models (tanh,
+    biases) their sum can differ from the score in size and in sign: measure it before reading it as a share.
+    """
+    x = _inputs(model, X).requires_grad_(True)
+    return (_gradient(model, x, target) * x).detach().numpy().copy()
+
+
+#: Deprecated name of ``gradient_x_input`` (a saliency map is the gradient alone: ``gradient``). Kept because
+#: hlkit.check's lesson-07 exercise check still calls it; use ``gradient_x_input`` in new code.
+saliency = gradient_x_input
+
+
+def integrated_gradients(model: nn.Module, X, *, baseline=0.0, steps: int = 64, target=None) -> np.ndarray:
+    """Integrated gradients: (X - baseline) times the gradient averaged along the straight path from baseline
+    to X, the same shape as X.
+
+    baseline: the reference input, a number or an array broadcastable to one input (X.shape[1:]); 0 by default,
+    but the right reference depends on the question ("compared with what?"). steps: points on the path, 1 to
+    10,000 (midpoint rule). target: as for ``gradient`` (chosen at X, kept along the path). The attributions add
+    up to score(X) - score(baseline), up to the discretisation error, which shrinks as ``steps`` grows.
+    """
+    steps = check_int("steps", steps, 1, 10_000)
+    x = _inputs(model, X)
+    try:
+        base = torch.as_tensor(np.broadcast_to(np.asarray(baseline, dtype=np.float64), x.shape[1:]).copy(),
+                               dtype=x.dtype)
+    except ValueError:
+        raise ValueError(f"baseline must be a number or an array of shape {tuple(x.shape[1:])} (one input); "
+                         f"got shape {np.shape(baseline)}") from None
+    with torch.no_grad():
+        t = _targets(model(x), target)
+    alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps                  # midpoints of the path
+    path = base + alphas.view(-1, *[1] * x.ndim) * (x - base)                     # (steps, n, ...)
+    path = path.reshape(-1, *x.shape[1:]).requires_grad_(True)
+    grads = _gradient(model, path, t.repeat(steps)).reshape(steps, *x.shape)
+    return ((x - base) * grads.mean(dim=0)).detach().numpy().copy()
 
 
 def occlusion(model: nn.Module, X, *, patch: int = 2, fill: float = 0.0, target=None) -> np.ndarray:
@@ -123,7 +173,8 @@ def _forward(model, x):
 def _mlp_layers(model):
     layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]
     if any(not isinstance(layer, nn.Linear) for layer in layers):
-        raise TypeError("lrp needs an MLP built by hlkit.models.mlp (a CNN is not supported: use saliency or occlusion)")
+        raise TypeError("lrp needs an MLP built by hlkit.models.mlp (a CNN is not supported: use gradient_x_input, "
+                        "integrated_gradients or occlusion)")
     return layers
 
 

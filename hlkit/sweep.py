@@ -16,6 +16,7 @@ import torch
 
 from .data import Dataset
 from .models import hidden_sizes, mlp, n_params
+from .probe import predict_proba
 from .train import train
 from .validate import check_choice, check_float, check_int
 
@@ -184,6 +185,61 @@ def subsample(data: Dataset, n_train: int, *, seed: int = 0) -> Dataset:
     keep = np.sort(np.random.default_rng(check_int("seed", seed, 0, 2**32 - 1)).permutation(n)[:n_train])
     return Dataset(data.X_train[keep], data.y_train[keep], data.X_test, data.y_test, data.n_classes,
                    f"{data.name} ({n_train} training points)", data.class_names)
+
+
+@dataclass(frozen=True)
+class Resampled:
+    """Networks of each architecture in ``hiddens`` trained on ``n_fits`` training sets drawn from one pool.
+
+    hiddens: H hidden-layer lists. models: H lists of F trained models. test_proba: each fit's probability of
+    class 1 (binary) at the pool's test points, shape (H, F, n_test). train_acc, test_acc, test_loss: shape (H, F).
+    n_params: shape (H,). The spread over the F fits of one architecture is its variance across training sets.
+    """
+
+    hiddens: tuple
+    models: list
+    test_proba: np.ndarray
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+    test_loss: np.ndarray
+    n_params: np.ndarray
+
+
+def resample(data: Dataset, hiddens, *, n_train: int, n_fits: int = 5, epochs: int = 300, lr: float = 0.03,
+             activation: str = "tanh", seed: int = 0, **options) -> Resampled:
+    """Train every network in ``hiddens`` on ``n_fits`` different training sets of ``n_train`` points, each drawn
+    (without replacement) from ``data``'s training points with ``subsample``; all are measured on ``data``'s test
+    points. Fit f uses subsample seed ``seed + f`` and model seed ``seed + f``. Binary data only (the returned
+    probabilities are those of class 1). Other options go to ``hlkit.train.train``. Returns a ``Resampled``.
+    """
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.make_dataset); got {type(data).__name__}")
+    if data.n_classes != 2:
+        raise ValueError(f"data must have 2 classes (resample returns the probability of class 1); got {data.n_classes}")
+    if isinstance(hiddens, (str, bytes)) or not isinstance(hiddens, Sequence) or not hiddens:
+        raise TypeError(f"hiddens must be a non-empty list of hidden-layer lists such as [[2], [8, 8]]; got {hiddens!r}")
+    n_fits = check_int("n_fits", n_fits, 2, 100)
+    seed = check_int("seed", seed, 0, 2**31)
+    if len(hiddens) * n_fits > MAX_RUNS:
+        raise ValueError(f"hiddens x n_fits may be at most {MAX_RUNS} runs; got {len(hiddens)} x {n_fits}")
+    sets = [subsample(data, n_train, seed=seed + f) for f in range(n_fits)]
+    H = len(hiddens)
+    proba = np.zeros((H, n_fits, len(data.y_test)))
+    scores = {k: np.zeros((H, n_fits)) for k in ("train_acc", "test_acc", "test_loss")}
+    models, sizes = [], np.zeros(H, dtype=np.int64)
+    for h, hidden in enumerate(hiddens):
+        models.append([])
+        for f, part in enumerate(sets):
+            model = mlp(list(hidden), activation=activation, seed=seed + f)
+            history = train(model, part, epochs=epochs, lr=lr, seed=seed + f, report_every=epochs, **options)
+            if history.status == "diverged":
+                raise RuntimeError(f"hidden={list(hidden)}, fit {f}: {history.message}")
+            proba[h, f] = predict_proba(model, data.X_test)[:, 1]
+            for key, values in scores.items():
+                values[h, f] = getattr(history, key)[-1]
+            models[h].append(model)
+        sizes[h] = n_params(model)
+    return Resampled(tuple(tuple(h) for h in hiddens), models, proba, **scores, n_params=sizes)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ SMALL_MODEL = 50_000   # parameters; below this one CPU thread is faster than se
 class History:
     """Per-epoch record of one run. Lists all have one entry per recorded epoch.
 
-    status: "running", "done" (all epochs ran), "early_stopped" (test loss stopped improving; the best
+    status: "running", "done" (all epochs ran), "early_stopped" (validation loss stopped improving; the best
     weights were restored), "stopped" (cancelled by the caller) or "diverged" (loss became NaN or
     infinite; ``message`` says what to change).
     """
@@ -59,10 +59,23 @@ class History:
 
 
 def loss_fn(logits, y):
-    """Cross-entropy: binary (logits of shape (B, 1)) or multi-class (logits of shape (B, k))."""
+    """Cross-entropy, mean over the batch: binary (logits of shape (B, 1)) or multi-class (logits (B, k)).
+
+    y: class labels, integers of shape (B,); or soft targets, rows of probabilities of shape (B, k) (floats,
+    each row >= 0 and summing to 1; k = 2 for a binary model), giving -sum_j y_j log softmax(logits)_j.
+    """
+    if y.is_floating_point():   # soft targets (B, k)
+        if logits.shape[1] == 1:
+            return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y[:, 1].to(logits.dtype))
+        return -(y.to(logits.dtype) * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
     if logits.shape[1] == 1:
         return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
     return nn.functional.cross_entropy(logits, y)
+
+
+def hard_labels(y):
+    """Class labels (B,) from labels or from soft targets (B, k): the most probable class of each row."""
+    return y.argmax(dim=1) if y.is_floating_point() else y
 
 
 def predicted_class(logits):
@@ -108,7 +121,9 @@ def _blas_threads():
 
 def _tensors(model, data: Dataset):
     dtype = next(model.parameters()).dtype
-    return (torch.as_tensor(data.X_train, dtype=dtype), torch.as_tensor(data.y_train, dtype=torch.long),
+    y_train = np.asarray(data.y_train)   # labels, or soft targets (rows of probabilities) kept as floats
+    return (torch.as_tensor(data.X_train, dtype=dtype),
+            torch.as_tensor(y_train, dtype=dtype if y_train.ndim == 2 else torch.long),
             torch.as_tensor(data.X_test, dtype=dtype), torch.as_tensor(data.y_test, dtype=torch.long))
 
 
@@ -120,7 +135,8 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     epochs: 1 to 100,000. lr: learning rate, > 0 and <= 100. optimizer: "adam" or "sgd".
     batch_size: points per step (None = all training points, "full batch"). regularization: "none",
     "l1" or "l2", weighted by reg_rate (0 to 1). patience: stop after this many epochs without a lower
-    test loss and restore the best weights (None = never stop early). seed: the order of minibatches.
+    validation loss (the loss on the data's held-out split) and restore the best weights (None = never stop
+    early). seed: the order of minibatches.
     The history starts at epoch 0 (the untrained model). The last yield has ``status`` set; stopping the
     iteration early is how a run is cancelled. A loss that turns NaN/infinite or grows past 5x its starting
     value ends the run with status "diverged" and a hint in ``message``.
@@ -152,7 +168,7 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     params = [p for p in model.parameters() if p.requires_grad]
     # tiny MLPs step in numpy (same maths, a fraction of torch's per-op overhead); the rest with torch
     fast = fast_step.FastStep(model, torch.cat([Xtr, Xte]), optimizer=optimizer, lr=lr, regularization=regularization,
-                              reg_rate=reg_rate) if fast_step.supports(model) else None
+                              reg_rate=reg_rate) if fast_step.supports(model) and ytr.ndim == 1 else None
     if fast is not None:
         ytr_np = ytr.numpy()
         all_logits = lambda: torch.from_numpy(fast.logits())  # noqa: E731
@@ -211,7 +227,8 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
                 if since_best >= patience:
                     model.load_state_dict(best[1])
                     history.status = "early_stopped"
-                    history.message = (f"Stopped at epoch {epoch}: the test loss had not improved for {patience} "
+                    history.message = (f"Stopped at epoch {epoch}: the validation loss (on the data's held-out "
+                                       f"split) had not improved for {patience} "
                                        f"epochs; weights restored from epoch {epoch - patience}.")
                     yield history
                     return
@@ -228,9 +245,12 @@ def _check_data(model, data: Dataset) -> None:
     shape = input_shape(model)
     for part in ("train", "test"):
         X, y = np.asarray(getattr(data, f"X_{part}")), np.asarray(getattr(data, f"y_{part}"))
+        if part == "train" and y.ndim == 2:
+            _check_soft_targets(y, n_classes, len(X))
+            y = y.argmax(axis=1)   # the remaining checks see the most probable class
         if X.dtype.kind not in "biuf" or y.dtype.kind not in "iu":
-            raise TypeError(f"data.X_{part} must hold numbers and data.y_{part} integer class labels; "
-                            f"got dtypes {X.dtype} and {y.dtype}")
+            raise TypeError(f"data.X_{part} must hold numbers and data.y_{part} integer class labels"
+                            f"{' (or soft targets)' if part == 'train' else ''}; got dtypes {X.dtype} and {y.dtype}")
         if len(y) == 0 or y.ndim != 1 or len(X) != len(y):
             raise ValueError(f"data.X_{part} and data.y_{part} must have the same number (at least 1) of rows, and y "
                              f"shape (n,); got shapes {X.shape} and {y.shape}")
@@ -243,6 +263,17 @@ def _check_data(model, data: Dataset) -> None:
         if y.min() < 0 or y.max() >= n_classes:
             raise ValueError(f"data.y_{part} must hold class labels from 0 to {n_classes - 1} "
                              f"(data.n_classes={n_classes}); got labels from {y.min()} to {y.max()}")
+
+
+def _check_soft_targets(y, n_classes: int, n_rows: int) -> None:
+    """Soft targets: floats of shape (n, n_classes), every row a probability distribution."""
+    if y.dtype.kind != "f" or y.shape != (n_rows, n_classes):
+        raise ValueError(f"data.y_train as soft targets must be floats of shape ({n_rows}, {n_classes}) (one row of "
+                         f"class probabilities per point); got dtype {y.dtype} and shape {y.shape}")
+    if not np.all(np.isfinite(y)) or y.min() < 0 or not np.allclose(y.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("data.y_train as soft targets must hold probabilities: every value >= 0 and every row "
+                         f"summing to 1; got values from {np.nanmin(y):.3g} to {np.nanmax(y):.3g} and row sums from "
+                         f"{np.nanmin(y.sum(axis=1)):.3g} to {np.nanmax(y.sum(axis=1)):.3g}")
 
 
 def _record(history, model, epoch, Xtr, ytr, Xte, yte, start, all_logits=None) -> float:
@@ -293,7 +324,7 @@ def _evaluate(model, X, y) -> tuple[float, float]:
 
 def _scores(logits, y) -> tuple[float, float]:
     loss = float(loss_fn(logits, y))
-    acc = float((predicted_class(logits) == y).double().mean())
+    acc = float((predicted_class(logits) == hard_labels(y)).double().mean())
     return loss, acc
 
 

@@ -1,5 +1,8 @@
 """hlkit.compress: pruning and quantization return copies with the promised weights; distillation trains."""
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -77,6 +80,9 @@ def test_quantize_model_returns_a_copy_with_few_distinct_weights():
 def test_storage_bytes_counts_bits_per_weight():
     model = hl.mlp([4], seed=0)   # 2*4 + 4*1 = 12 weights, 4 + 1 = 5 biases, 2 weight tensors
     assert compress.storage_bytes(model) == 8 * hl.n_params(model)
+    assert compress.storage_bytes(model, 32) == 4 * hl.n_params(model)   # float32: every parameter at 4 bytes
+    with pytest.raises(ValueError, match="bits must be 1 to 16 \\(quantized weights\\) or 32 or 64"):
+        compress.storage_bytes(model, 24)
     assert compress.storage_bytes(model, 8) == 12 + 4 * (5 + 2)
     assert compress.storage_bytes(model, 1) == 2 + 4 * (5 + 2)
 
@@ -86,7 +92,7 @@ def test_distill_trains_a_student_to_agree_with_its_teacher():
     teacher = hl.mlp([8, 8], seed=0)
     hl.train.train(teacher, data, epochs=150, lr=0.03)
     student = hl.mlp([3], seed=1)
-    history = compress.distill(student, teacher, data, temperature=0.5, copies=2, epochs=150, lr=0.03)
+    history = compress.distill(student, teacher, data, temperature=2.0, epochs=150, lr=0.03)
     assert isinstance(history, hl.train.History) and history.status == "done"
     def predicted(model):
         return hl.probe.predict_proba(model, data.X_test).argmax(1)
@@ -100,9 +106,55 @@ def test_distill_flattens_images_for_an_mlp_student():
     data = hl.load_digits()
     teacher = hl.cnn(seed=0)
     student = hl.mlp([4], n_inputs=64, n_classes=10, seed=0)
-    history = compress.distill(student, teacher, data, copies=1, epochs=1, batch_size=256)
+    history = compress.distill(student, teacher, data, epochs=1, batch_size=256)
     assert len(history.epoch) == 2
     mlp_teacher = hl.mlp([8], n_inputs=64, n_classes=10, seed=1)      # an MLP teacher gets flat images too
-    assert compress.distill(hl.cnn(channels=[2]), mlp_teacher, data, copies=1, epochs=1, batch_size=256).status == "done"
+    assert compress.distill(hl.cnn(channels=[2]), mlp_teacher, data, epochs=1, batch_size=256).status == "done"
     with pytest.raises(ValueError, match="temperature"):
         compress.distill(student, teacher, data, temperature=0)
+
+
+def test_distill_minimises_t_squared_times_the_soft_cross_entropy_at_temperature_t():
+    # one SGD step of distill against the formula: grad of T^2 * CE(softmax(z_t/T), softmax(z_s/T)) by autograd
+    data = hl.load_digits()
+    data = dataclasses.replace(data, X_train=data.X_train[:32].reshape(32, 64), y_train=data.y_train[:32],
+                               X_test=data.X_test[:8].reshape(8, 64), y_test=data.y_test[:8])
+    teacher = hl.mlp([8], n_inputs=64, n_classes=10, seed=1)
+    T, lr = 3.0, 0.1
+    student = hl.mlp([5], n_inputs=64, n_classes=10, seed=2)
+    reference = copy.deepcopy(student)
+    compress.distill(student, teacher, data, temperature=T, epochs=1, lr=lr, optimizer="sgd")
+    X = torch.as_tensor(data.X_train)
+    with torch.no_grad():
+        p = torch.softmax(teacher(X) / T, dim=1)
+    loss = T ** 2 * -(p * torch.log_softmax(reference(X) / T, dim=1)).sum(dim=1).mean()
+    loss.backward()
+    for after, before in zip(student.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(after.detach(), (before - lr * before.grad).detach(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(compress.soft_targets(teacher, data.X_train, temperature=T), p.numpy(), rtol=1e-12)
+
+
+def test_early_exit_counts_the_layers_and_heads_each_input_uses():
+    data = hl.load_digits()
+    flat = dataclasses.replace(data, X_train=data.X_train.reshape(-1, 64), X_test=data.X_test.reshape(-1, 64))
+    model = hl.mlp([8, 6, 5], n_inputs=64, n_classes=10, activation="relu", seed=0)
+    hl.train.train(model, flat, epochs=3, lr=0.01, batch_size=64)
+    heads = compress.exit_heads(model, flat, epochs=3, lr=0.01, batch_size=64)
+    assert [h.out.in_features for h in heads] == [8, 6]
+    full = 64 * 8 + 8 * 6 + 6 * 5 + 5 * 10
+    never = compress.early_exit(model, heads, flat.X_test, threshold=1.0)
+    plain = hl.probe.predict_proba(model, flat.X_test).argmax(axis=1)
+    assert never.full_cost == full
+    stayed = never.exit_layer == 3
+    np.testing.assert_array_equal(never.predicted[stayed], plain[stayed])
+    np.testing.assert_array_equal(never.cost[stayed], full + 8 * 10 + 6 * 10)   # the whole model plus both heads
+    first = compress.early_exit(model, heads, flat.X_test, threshold=0.0)    # everything leaves at the first exit
+    assert np.all(first.exit_layer == 1) and np.all(first.cost == 64 * 8 + 8 * 10)
+    H1 = hl.probe.layer_outputs(model, flat.X_test)[1]
+    np.testing.assert_array_equal(first.predicted, hl.probe.predict_proba(heads[0], H1).argmax(axis=1))
+    mid = compress.early_exit(model, heads, flat.X_test, threshold=0.9)
+    assert np.all(np.isin(mid.cost, [64 * 8 + 80, 64 * 8 + 80 + 48 + 60, full + 140]))
+    with pytest.raises(ValueError, match="heads must hold one head per hidden layer"):
+        compress.early_exit(model, heads[:1], flat.X_test, threshold=0.5)
+    with pytest.raises(TypeError, match="at least 2 hidden layers"):
+        compress.exit_heads(hl.mlp([4], n_inputs=64, n_classes=10), flat)

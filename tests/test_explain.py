@@ -19,18 +19,18 @@ def linear_model():
 X2 = np.array([[1.0, 2.0], [-3.0, 0.5], [4.0, -6.0]])
 
 
-def test_saliency_of_a_linear_model_is_each_inputs_share_of_the_logit():
+def test_gradient_x_input_of_a_linear_model_is_each_inputs_share_of_the_logit():
     model = linear_model()
-    s = explain.saliency(model, X2)
+    s = explain.gradient_x_input(model, X2)
     assert s.shape == X2.shape
     np.testing.assert_allclose(s, X2 * np.array([2.0, -1.0]) / 6)
     np.testing.assert_allclose(s.sum(axis=1), explain.scores(model, X2))
 
 
-def test_saliency_matches_autograd_for_a_cnn_and_a_chosen_class():
+def test_gradient_x_input_matches_autograd_for_a_cnn_and_a_chosen_class():
     model = hl.cnn(seed=1)
     X = np.random.default_rng(0).random((3, 1, 8, 8))
-    s = explain.saliency(model, X, target=[1, 2, 3])
+    s = explain.gradient_x_input(model, X, target=[1, 2, 3])
     assert s.shape == X.shape
     x = torch.tensor(X, requires_grad=True)
     model(x)[torch.arange(3), torch.tensor([1, 2, 3])].sum().backward()
@@ -38,20 +38,79 @@ def test_saliency_matches_autograd_for_a_cnn_and_a_chosen_class():
     assert model.training   # the model's mode is left as it was
 
 
+def test_gradient_is_the_saliency_map_and_the_old_name_still_means_gradient_x_input():
+    model = hl.mlp([5], activation="tanh", seed=2)
+    X = np.random.default_rng(1).normal(size=(4, 2))
+    g = explain.gradient(model, X)
+    h = 1e-6
+    for j in range(2):   # central finite differences of the score
+        step = np.zeros(2)
+        step[j] = h
+        fd = (explain.scores(model, X + step) - explain.scores(model, X - step)) / (2 * h)
+        np.testing.assert_allclose(g[:, j], fd, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(explain.gradient_x_input(model, X), g * X)
+    assert explain.saliency is explain.gradient_x_input   # deprecated alias, still used by hlkit.check
+
+
+def tanh_net():
+    model = hl.mlp([6, 3], activation="tanh", seed=4)
+    with torch.no_grad():   # biases away from 0, so score(0) != 0 and the network is not linear
+        for layer in [*model.hidden, model.out]:
+            layer.bias.copy_(torch.linspace(-1, 1, layer.bias.numel(), dtype=torch.float64))
+    return model
+
+
+def test_gradient_x_input_is_complete_only_without_biases_for_relu():
+    X = np.random.default_rng(2).normal(size=(20, 2)) * 3
+    relu = hl.mlp([8, 8], activation="relu", seed=5)
+    with torch.no_grad():
+        for layer in [*relu.hidden, relu.out]:
+            layer.bias.zero_()
+    np.testing.assert_allclose(explain.gradient_x_input(relu, X).sum(axis=1), explain.scores(relu, X), atol=1e-12)
+    model = tanh_net()
+    assert np.abs(explain.gradient_x_input(model, X).sum(axis=1) - explain.scores(model, X)).max() > 0.1
+
+
+@pytest.mark.parametrize("baseline", [0.0, np.array([1.5, -2.0])])
+def test_integrated_gradients_add_up_to_the_score_difference_and_converge(baseline):
+    model = tanh_net()
+    X = np.random.default_rng(3).normal(size=(10, 2)) * 3
+    want = explain.scores(model, X) - explain.scores(model, np.broadcast_to(baseline, (1, 2)).copy())[0]
+    gaps = [np.abs(explain.integrated_gradients(model, X, baseline=baseline, steps=s).sum(axis=1) - want).max()
+            for s in (4, 16, 64)]
+    assert gaps[2] < gaps[1] < gaps[0] and gaps[2] < 1e-3   # midpoint rule: error falls ~16x per 4x steps
+    # an independent sum along the path, by autograd, for one point
+    x, b = torch.tensor(X[:1]), torch.as_tensor(np.broadcast_to(baseline, (2,)).copy())
+    alphas = (torch.arange(64, dtype=torch.float64) + 0.5) / 64
+    path = (b + alphas[:, None] * (x - b)).requires_grad_(True)
+    model(path)[:, 0].sum().backward()
+    np.testing.assert_allclose(explain.integrated_gradients(model, X[:1], baseline=baseline, steps=64)[0],
+                               ((x - b) * path.grad.mean(dim=0))[0].numpy(), rtol=1e-10)
+
+
+def test_integrated_gradients_of_a_linear_model_equal_gradient_x_input_at_baseline_0_and_check_the_baseline():
+    model = linear_model()
+    np.testing.assert_allclose(explain.integrated_gradients(model, X2, steps=1), explain.gradient_x_input(model, X2))
+    with pytest.raises(ValueError, match="baseline must be a number or an array of shape \\(2,\\)"):
+        explain.integrated_gradients(model, X2, baseline=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="steps must be"):
+        explain.integrated_gradients(model, X2, steps=0)
+
+
 def test_target_defaults_to_the_predicted_class_and_is_checked():
     model = hl.mlp([5], n_inputs=4, n_classes=3, seed=2)
     X = np.random.default_rng(1).normal(size=(6, 4))
     predicted = hl.probe.predict_proba(model, X).argmax(axis=1)
-    np.testing.assert_allclose(explain.saliency(model, X), explain.saliency(model, X, target=predicted))
+    np.testing.assert_allclose(explain.gradient_x_input(model, X), explain.gradient_x_input(model, X, target=predicted))
     with pytest.raises(ValueError, match="target"):
-        explain.saliency(model, X, target=3)
+        explain.gradient_x_input(model, X, target=3)
     with pytest.raises(ValueError, match="shape"):
-        explain.saliency(model, X[0])
+        explain.gradient_x_input(model, X[0])
 
 
-def test_occlusion_of_vectors_equals_saliency_for_a_linear_model():
+def test_occlusion_of_vectors_equals_gradient_x_input_for_a_linear_model():
     model = linear_model()
-    np.testing.assert_allclose(explain.occlusion(model, X2), explain.saliency(model, X2))
+    np.testing.assert_allclose(explain.occlusion(model, X2), explain.gradient_x_input(model, X2))
 
 
 def test_occlusion_of_images_averages_the_drop_of_each_covering_patch():
@@ -76,7 +135,7 @@ def test_lrp_conserves_the_logit_when_biases_are_zero_and_equals_gradient_times_
     r = explain.lrp(model, X, epsilon=0.0)
     assert r.shape == (7, 4)
     np.testing.assert_allclose(r.sum(axis=1), explain.scores(model, X), atol=1e-12)
-    np.testing.assert_allclose(r, explain.saliency(model, X), atol=1e-12)
+    np.testing.assert_allclose(r, explain.gradient_x_input(model, X), atol=1e-12)
     np.testing.assert_allclose(explain.lrp_bias_share(model, X, epsilon=0.0), 0.0, atol=1e-12)
 
 

@@ -3,6 +3,8 @@ early stopping, regularization, minibatches, threads)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -361,3 +363,45 @@ def test_identical_history_and_weights_across_fresh_processes():
     assert all(r.returncode == 0 for r in runs), runs[0].stderr[-2000:]
     first, second = (r.stdout.split() for r in runs)
     assert len(first) == 2 and first == second
+
+
+def test_soft_target_loss_matches_numpy_and_its_gradient_matches_autograd():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 4))
+    targets = rng.dirichlet(np.ones(4), size=6)                        # rows of probabilities
+    z = torch.tensor(logits, requires_grad=True)
+    loss = train.loss_fn(z, torch.tensor(targets))
+    log_softmax = logits - logits.max(axis=1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+    assert float(loss.detach()) == pytest.approx(-(targets * log_softmax).sum(axis=1).mean(), rel=1e-12)
+    loss.backward()
+    softmax = np.exp(log_softmax)
+    np.testing.assert_allclose(z.grad.numpy(), (softmax - targets) / 6, rtol=1e-10, atol=1e-14)
+    # one-hot soft targets give exactly the hard-label loss; binary models take (n, 2) rows
+    labels = np.array([0, 3, 1, 2, 2, 0])
+    assert float(train.loss_fn(z.detach(), torch.tensor(np.eye(4)[labels]))) == pytest.approx(
+        float(train.loss_fn(z.detach(), torch.tensor(labels))), rel=1e-12)
+    b = torch.tensor(logits[:, :1])
+    assert float(train.loss_fn(b, torch.tensor(np.eye(2)[labels % 2]))) == pytest.approx(
+        float(train.loss_fn(b, torch.tensor(labels % 2))), rel=1e-12)
+
+
+def test_training_on_one_hot_soft_targets_equals_training_on_labels():
+    ds = data.make_dataset("circle", n_points=120, seed=0)
+    soft = dataclasses.replace(ds, y_train=np.eye(2)[ds.y_train])
+    a, b = models.mlp([4], seed=0), models.mlp([4], seed=0)
+    h_labels = train.train(a, ds, epochs=30, lr=0.03, batch_size=16)
+    h_soft = train.train(b, soft, epochs=30, lr=0.03, batch_size=16)   # torch path (the numpy step takes labels)
+    np.testing.assert_allclose(h_soft.train_loss, h_labels.train_loss, rtol=1e-8)
+    assert h_soft.train_acc == h_labels.train_acc
+
+
+@pytest.mark.parametrize("y_train, message", [
+    (lambda y: np.full((len(y), 2), 0.7), "every row summing to 1"),
+    (lambda y: np.eye(3)[y], "must be floats of shape"),
+    (lambda y: np.stack([1.2 - y, y - 0.2], axis=1).astype(float), "every value >= 0"),
+])
+def test_bad_soft_targets_are_refused_with_a_clear_message(y_train, message):
+    ds = data.make_dataset("circle", n_points=40, seed=0)
+    with pytest.raises(ValueError, match=message):
+        train.train(models.mlp([2]), dataclasses.replace(ds, y_train=y_train(ds.y_train)), epochs=1)

@@ -1,14 +1,34 @@
-"""Exercise checks: instant feedback in a lesson, points under nbgrader.
+"""Exercise checks: instant feedback while a learner works (formative; grades come from hidden tests).
 
 Each check prints a line starting with "✓" when the answer is right, and raises AssertionError with
-"expected ..., got ..." and a hint when it is not, so the same test cell teaches alone and deducts
-points under nbgrader. A failing message describes what is expected (a shape, a range, a property)
-but never prints the solution itself. Checks are grouped by lesson below; they do not import widgets.
+"expected ..., got ..." and a hint when it is not. A failing message names the kind of mistake (shape,
+transposed, sign, a missing bias, rounded too early, ...) and the lesson section to re-read; it never
+prints code of the solution nor the right value.
+
+What these checks are not: a grade. A learner can read this file or replace its functions in their
+kernel, so the points of a graded exercise come from the hidden tests in the instructor's check cells
+(nbgrader's ``### BEGIN HIDDEN TESTS``), which never call this module (docs/instructors.md). Still, no
+expected answer sits here as a plain constant: each is recomputed from the exercise's inputs, or (when
+it is a finding such as "the smallest width that works") compared through a salted hash; and a check
+whose answer is a small whole number stops judging after ``TRIES`` wrong answers in a row, so it cannot be
+called in a loop until it says ✓ (restarting the kernel resets it).
+
+An unanswered exercise (its variables still ``None``, as the student copy leaves them) prints one line,
+"exercise N is not answered yet", instead of raising, so Run All reaches the end of the lesson. Under
+nbgrader's autograder (and ``hlkit validate``), which set ``NBGRADER_EXECUTION``, it fails instead.
+Checks are grouped by lesson below; they do not import widgets.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+
 import numpy as np
+
+#: wrong answers in a row after which a small-whole-number check stops judging (until the kernel restarts)
+TRIES = 3
 
 
 class CheckFailed(AssertionError):
@@ -26,6 +46,11 @@ def fail(what: str, expected: str, got, hint: str) -> None:
 def not_done(value) -> bool:
     """True for the placeholders a student copy starts from (None or Ellipsis)."""
     return value is None or value is Ellipsis
+
+
+def grading() -> bool:
+    """True while nbgrader's autograder or validator (or ``hlkit validate``) runs the notebook."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
 def as_array(what: str, value, shape=None, hint: str = "") -> np.ndarray:
@@ -57,14 +82,140 @@ def close(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-8, h
 
 
 # ---------------------------------------------------------------------------------------------------------
+# What every lesson check shares: which exercise it is, "not answered yet", mistakes by kind, tries
+
+
+#: check -> (exercise number in its lesson, the section to re-read)
+EXERCISES = {
+    "l01_neuron_output": (1, "sections 1-2 (One neuron; Activation functions)"),
+    "l01_linear_collapse": (2, "section 3 (stacked linear layers collapse)"),
+    "l02_network_output": (1, "section 2 (Layer by layer, for one input)"),
+    "l02_batch_weighted_sums": (2, "section 3 (A whole batch at once: the matrix form)"),
+    "l02_n_params": (3, "section 6 (Counting parameters)"),
+    "l03_bce": (1, "section 1 (Measuring the error: binary cross-entropy)"),
+    "l03_output_gradient": (2, "section 2 (The chain rule, on the tiny network)"),
+    "l03_gradient_step": (3, "section 4 (Gradient descent, step by step)"),
+    "l04_smallest_width": (1, "section 2 (The smallest width that separates the circle)"),
+    "l04_spiral_budget": (2, "section 3 (Depth on the spiral)"),
+    "l04_param_formula": (3, "section 4 (Counting parameters)"),
+    "l05_diagnose": (1, "section 1 (Noisy data, three networks)"),
+    "l05_too_strong": (2, "section 4 (Remedies: L2 regularization)"),
+    "l05_best_depth": (3, "section 4 (Remedies: A validation set)"),
+    "l06_conv_params": (1, "section 2 (A convolution is a hidden layer with local, shared weights)"),
+    "l06_output_size": (2, "section 2 (A convolution is a hidden layer with local, shared weights)"),
+    "l06_edge_filter": (3, "section 2 (Hand-made edge filters)"),
+    "l07_gradient_times_input": (1, "section 3 (Three ways to explain a digit)"),
+    "l07_top_pixels": (2, "section 3 (Three ways to explain a digit)"),
+    "l08_weights_left": (1, "section 1 (Pruning: remove the smallest weights)"),
+    "l08_bits_needed": (2, "section 2 (Quantization: fewer bits per weight)"),
+}
+
+
+def _see(check: str, hint: str) -> str:
+    return f"{hint} (see {EXERCISES[check][1]})"
+
+
+def answered(number: int, *values) -> bool:
+    """False (after printing "exercise N is not answered yet") when every one of ``values`` is still a
+    placeholder (None or ...); under a grader (NBGRADER_EXECUTION set) a failed check instead. True
+    otherwise. For check cells of your own exercises: ``if hl.check.answered(1, my_answer): ...``."""
+    if not all(not_done(value) for value in values):
+        return True
+    if grading():
+        fail(f"exercise {number}", "an answer", "nothing yet (not answered)", "fill in the exercise cell above")
+    print(f"exercise {number} is not answered yet: fill in the cell above, run it, then run this cell again")
+    return False
+
+
+def _unanswered(check: str, *values) -> bool:
+    """True (after one printed line) when every answer is still a placeholder; under a grader, a failure."""
+    return not answered(EXERCISES[check][0], *values)
+
+
+def _salted(exercise: str, value) -> str:
+    """A salted digest of an answer that cannot be recomputed from the exercise's inputs."""
+    return hashlib.sha256(f"hlkit-check:{exercise}:{value!r}".encode()).hexdigest()[:24]
+
+
+# the digest of lesson 04 exercise 1's answer (a finding of the lesson's table, not a formula)
+_L04_EX1 = "f891d488e34f8f51a5bc3b2d"
+
+_wrong_in_a_row: dict[str, int] = {}
+
+
+def limited(check):
+    """For checks of small whole-number answers: after ``TRIES`` wrong answers in a row, say only "not yet"
+    until the kernel restarts, so calling the check in a loop cannot find the answer."""
+    name = check.__name__
+
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        if _wrong_in_a_row.get(name, 0) >= TRIES:
+            fail(f"exercise {EXERCISES[name][0]}", "an answer worked out, not guessed",
+                 f"{TRIES} wrong answers in a row, so this check says only: not yet",
+                 _see(name, "re-read the section, work the answer out, then restart the kernel (Kernel -> "
+                            "Restart Kernel and Run All) and check once more"))
+        try:
+            result = check(*args, **kwargs)
+        except CheckFailed:
+            _wrong_in_a_row[name] = _wrong_in_a_row.get(name, 0) + 1
+            raise
+        _wrong_in_a_row.pop(name, None)
+        return result
+
+    return run
+
+
+def _rounded(got, expected) -> int | None:
+    """The number of decimals (1-3) that ``got`` equals ``expected`` rounded to, if it does and is wrong."""
+    for decimals in (1, 2, 3):
+        if np.allclose(got, np.round(expected, decimals), rtol=0, atol=1e-9) \
+                and not np.allclose(got, expected, rtol=1e-4, atol=1e-4):
+            return decimals
+    return None
+
+
+def _number(check: str, what: str, got, expected, *, tol: float, hint: str, shape=None) -> None:
+    """Compare one answer with the expected array and name the usual mistakes: shape, transposed,
+    sign, rounded too early; ``hint`` is for any other difference."""
+    expected = np.asarray(expected, dtype=np.float64)
+    shape = expected.shape if shape is None else tuple(shape)
+    arr = as_array(what, got, None, _see(check, "the answer should be numbers"))
+    if arr.shape != shape:
+        if arr.ndim == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
+            fail(what, f"shape {shape}", f"shape {arr.shape}: transposed",
+                 _see(check, "rows and columns are swapped; check which dimension holds what"))
+        fail(what, f"shape {shape}", f"shape {arr.shape}",
+             _see(check, "keep the shape the exercise asks for (no flattening, no extra dimension)"))
+    if np.isnan(arr).any():
+        fail(what, "numbers", "NaN", _see(check, "a log of 0 or a division by 0 somewhere"))
+    if np.allclose(arr, expected, rtol=tol, atol=tol):
+        passed(f"{what}: correct")
+        return
+    if np.any(expected != 0) and np.allclose(arr, -expected, rtol=tol, atol=tol):
+        fail(what, "the right sign", "the right size with the opposite sign", _see(check, "check the sign"))
+    decimals = _rounded(arr, expected)
+    if decimals is not None:
+        fail(what, "full precision", f"a value rounded to {decimals} decimal{'s' if decimals > 1 else ''}",
+             _see(check, "do not round: keep every digit numpy gives you"))
+    fail(what, f"values within {tol:g} of the right answer",
+         "a different value" if arr.size == 1 else f"{int((~np.isclose(arr, expected, rtol=tol, atol=tol)).sum())} "
+         f"of {arr.size} values different", _see(check, hint))
+
+
+def _whole(what: str, value, hint: str) -> int:
+    """``value`` as a whole number, or a failed check."""
+    got = float(as_array(what, value, (), hint or "give one whole number"))
+    if got != round(got):
+        fail(what, "a whole number", f"{got:g}", hint)
+    return int(round(got))
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Lesson checks. Each lesson's checks sit in their own section, in lesson order.
 
 # --- lesson 01 ---
-def _near(what: str, got, expected, *, tol: float, hint: str) -> None:
-    close(what, got, expected, rtol=tol, atol=tol, hint=hint)
-
-
-# The numbers of lesson 01's exercises (the notebook prints the same ones).
+# The inputs of lesson 01's exercises (the notebook states the same ones).
 _L01_NEURON = dict(x=[2.0, -1.0, 0.5], w=[0.5, 1.0, -2.0], b=0.5)
 _L01_W1, _L01_B1 = [[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]], [1.0, 0.0, -1.0]
 _L01_W2, _L01_B2 = [[2.0, -1.0, 0.5]], [0.5]
@@ -74,49 +225,65 @@ def l01_neuron_output(value) -> None:
     """Exercise 1: the output of one sigmoid neuron with inputs x, weights w and bias b of lesson 01."""
     from .scratch import sigmoid
 
+    name = "l01_neuron_output"
+    if _unanswered(name, value):
+        return
     x, w, b = (np.asarray(_L01_NEURON[k], dtype=np.float64) for k in "xwb")
     z = float(w @ x + b)
-    got = float(as_array("neuron output", value, (), "give one number, e.g. a float"))
+    got = as_array("neuron output", value, None, _see(name, "give one number, e.g. a float"))
+    if got.size != 1:
+        fail("neuron output", "one number", f"shape {got.shape}", _see(name, "one neuron has one output"))
+    got = float(got.reshape(()))
     if np.isclose(got, z):
         fail("neuron output", "the output after the activation", "the weighted sum z",
-             "you stopped one step early: apply the sigmoid 1 / (1 + e^-z) to the weighted sum")
-    if np.isclose(got, float(sigmoid(w @ x))):
-        fail("neuron output", "the bias included", "a value that leaves the bias out",
-             "the weighted sum is w1*x1 + w2*x2 + w3*x3 + b: add b before the activation")
+             _see(name, "you stopped one step early: apply the activation to the weighted sum"))
+    if np.isclose(got, float(sigmoid(w @ x))) or np.isclose(got, float(sigmoid(w @ x - b))):
+        fail("neuron output", "the bias included once, with its sign", "a value that leaves the bias out",
+             _see(name, "forgot the bias: it joins the weighted sum before the activation"))
     if np.isclose(got, np.tanh(z)) or np.isclose(got, max(z, 0.0)):
         fail("neuron output", "a sigmoid output", "the output of a different activation",
-             "this neuron uses the sigmoid 1 / (1 + e^-z), not tanh or relu")
+             _see(name, "this neuron uses the sigmoid, not tanh or relu"))
+    if np.isclose(got, float(sigmoid(-z))):
+        fail("neuron output", "the sigmoid of z", "the sigmoid of -z (a sign error)",
+             _see(name, "check the sign inside the exponential"))
     if not 0.0 < got < 1.0:
-        fail("neuron output", "a number between 0 and 1 (a sigmoid output)", f"{got:.4g}",
-             "the sigmoid squeezes every z into (0, 1)")
-    _near("neuron output", got, sigmoid(z), tol=1e-4,
-          hint="compute z = w @ x + b first (np.dot or @), then 1 / (1 + np.exp(-z))")
+        fail("neuron output", "a number between 0 and 1 (a sigmoid output)", "a number outside (0, 1)",
+             _see(name, "the sigmoid squeezes every z into (0, 1)"))
+    _number(name, "neuron output", got, sigmoid(z), tol=1e-4,
+            hint="compute the weighted sum with the bias first, then the sigmoid of it")
 
 
 def l01_linear_collapse(W_combined, b_combined) -> None:
     """Exercise 2: the one linear layer (W, b) that computes the same as lesson 01's two stacked linear layers."""
+    name = "l01_linear_collapse"
+    if _unanswered(name, W_combined, b_combined):
+        return
     W1, b1, W2, b2 = (np.asarray(v, dtype=np.float64) for v in (_L01_W1, _L01_B1, _L01_W2, _L01_B2))
-    W = as_array("combined weights", W_combined)
+    W = as_array("combined weights", W_combined, None, _see(name, "a (1, 2) array"))
     if W.shape == (2, 1):
-        fail("combined weights", "shape (1, 2): 1 output, 2 inputs", "shape (2, 1)",
-             "PyTorch stores W as (outputs, inputs); the second layer acts last, so W2 comes first: W2 @ W1")
-    W = as_array("combined weights", W_combined, (1, 2),
-                 "the combined layer maps 2 inputs to 1 output: W2 @ W1 has shape (1, 2)")
+        fail("combined weights", "shape (1, 2): 1 output, 2 inputs", "shape (2, 1): transposed",
+             _see(name, "PyTorch stores W as (outputs, inputs); the layer that acts last comes first in the product"))
+    as_array("combined weights", W_combined, (1, 2), _see(name, "the combined layer maps 2 inputs to 1 output"))
     if not np.allclose(W, W2 @ W1):
-        fail("combined weights", "the product of the two weight matrices",
+        fail("combined weights", "the product of the two weight matrices, in the order the layers act",
              "a (1, 2) matrix that maps inputs differently",
-             "layer 2 receives W1 @ x + b1 and multiplies it by W2: W2 @ (W1 @ x + b1) + b2; "
-             "the weights are the part that multiplies x")
+             _see(name, "write layer 2 applied to layer 1's output and keep only the part that multiplies x"))
     passed("combined weights: correct")
-    b = as_array("combined bias", b_combined, None).reshape(-1)
-    if b.shape != (1,):
-        fail("combined bias", "1 number (shape (1,))", f"shape {np.shape(b_combined)}",
-             "one output neuron has one bias")
-    if np.allclose(b, b2) or np.allclose(b, b1.sum() + b2):
-        fail("combined bias", "the first bias carried through the second layer", "a different bias",
-             "the first layer's bias b1 also passes through W2: the constant part is W2 @ b1 + b2")
-    _near("combined bias", b, W2 @ b1 + b2, tol=1e-6,
-          hint="expand W2 @ (W1 @ x + b1) + b2 and collect the terms without x")
+    b = as_array("combined bias", b_combined, None, _see(name, "one number per output"))
+    if b.shape not in ((1,), ()):
+        fail("combined bias", "1 number (shape (1,))", f"shape {b.shape}", _see(name, "one output neuron has one bias"))
+    b = b.reshape(1)
+    if np.allclose(b, b2):
+        fail("combined bias", "the first bias carried through the second layer", "the second layer's bias alone",
+             _see(name, "forgot the first layer's bias: it also passes through the second layer's weights"))
+    if np.allclose(b, W2 @ b1):
+        fail("combined bias", "both biases", "the first bias carried through, without the second layer's own",
+             _see(name, "forgot the second layer's bias: it is added after the weights"))
+    if np.allclose(b, b1.sum() + b2) or np.allclose(b, b1.sum()):
+        fail("combined bias", "the first bias multiplied by the second layer's weights", "the biases simply added",
+             _see(name, "the first bias is a vector of 3 numbers that goes through the second layer like x does"))
+    _number(name, "combined bias", b, W2 @ b1 + b2, tol=1e-6,
+            hint="expand the two layers and collect the terms without x")
 
 
 # --- lesson 02 ---
@@ -137,58 +304,81 @@ def _tiny():
 
 def l02_network_output(p) -> None:
     """Exercise 1: P(class 1) of the tiny network for the input x = (-0.5, 1.0)."""
-    from .scratch import forward
+    from .scratch import forward, sigmoid
 
-    cache = forward(_tiny(), np.asarray(_L02_X_EXERCISE), "tanh")
-    got = as_array("network output", p, None, "give one number").reshape(-1)
-    if got.shape != (1,):
-        fail("network output", "one number (the probability of class 1)", f"shape {np.shape(p)}",
-             "the network has a single output neuron")
-    if np.isclose(got[0], cache.logits[0, 0], rtol=1e-4, atol=1e-4):
+    name = "l02_network_output"
+    if _unanswered(name, p):
+        return
+    params = _tiny()
+    cache = forward(params, np.asarray(_L02_X_EXERCISE), "tanh")
+    got = as_array("network output", p, None, _see(name, "give one number"))
+    if got.size != 1:
+        fail("network output", "one number (the probability of class 1)", f"shape {got.shape}",
+             _see(name, "the network has a single output neuron"))
+    got = float(got.reshape(()))
+    if np.isclose(got, cache.logits[0, 0], rtol=1e-4, atol=1e-4):
         fail("network output", "a probability", "the logit (the output's weighted sum)",
-             "turn the logit into a probability with the sigmoid 1 / (1 + e^-z)")
-    if not 0.0 < got[0] < 1.0:
-        fail("network output", "a probability between 0 and 1", f"{got[0]:.4g}",
-             "finish with the sigmoid of the output's weighted sum")
-    _near("network output", got[0], cache.proba[0, 0], tol=1e-4,
-          hint="go layer by layer: z1 = W1 @ x + b1, a1 = tanh(z1), z2 = W2 @ a1 + b2, a2 = tanh(z2), "
-               "z3 = W3 @ a2 + b3, p = sigmoid(z3); no tanh on the last layer")
+             _see(name, "turn the last weighted sum into a probability with the sigmoid"))
+    if np.isclose(got, np.tanh(cache.logits[0, 0]), rtol=1e-4, atol=1e-4):
+        fail("network output", "the sigmoid on the output", "tanh on the output",
+             _see(name, "the hidden layers use tanh, the output neuron the sigmoid"))
+    x = np.asarray(_L02_X_EXERCISE)
+    (W1, b1), (W2, b2), (W3, b3) = params
+    no_bias = sigmoid(W3 @ np.tanh(W2 @ np.tanh(W1 @ x[0])))[0]
+    if np.isclose(got, no_bias, rtol=1e-4, atol=1e-4):
+        fail("network output", "every layer's bias added", "the output without the biases",
+             _see(name, "forgot the biases: each layer adds its own after the weights"))
+    if not 0.0 < got < 1.0:
+        fail("network output", "a probability between 0 and 1", "a number outside (0, 1)",
+             _see(name, "finish with the sigmoid of the output's weighted sum"))
+    _number(name, "network output", got, cache.proba[0, 0], tol=1e-4,
+            hint="go layer by layer, as in the section's worked example, with this new input")
 
 
 def l02_batch_weighted_sums(Z1) -> None:
     """Exercise 2: the first hidden layer's weighted sums for the batch of four inputs, shape (4, 3)."""
+    name = "l02_batch_weighted_sums"
+    if _unanswered(name, Z1):
+        return
     (W1, b1), *_ = _tiny()
     X = np.asarray(_L02_X_BATCH)
-    got = as_array("weighted sums Z1", Z1)
+    got = as_array("weighted sums Z1", Z1, None, _see(name, "a (4, 3) array"))
     if got.shape == (3, 4):
-        fail("weighted sums Z1", "shape (4, 3): one row per input, one column per neuron", "shape (3, 4)",
-             "with one input per row, write X @ W1.T + b1 (not W1 @ X.T)")
-    got = as_array("weighted sums Z1", Z1, (4, 3), "4 inputs (rows) times 3 neurons (columns): X @ W1.T + b1")
-    if np.allclose(got, X @ W1.T):
+        fail("weighted sums Z1", "shape (4, 3): one row per input, one column per neuron", "shape (3, 4): transposed",
+             _see(name, "with one input per row, the batch comes first in the product"))
+    got = as_array("weighted sums Z1", Z1, (4, 3), _see(name, "4 inputs (rows) times 3 neurons (columns)"))
+    expected = X @ W1.T + b1
+    if np.allclose(got, expected - b1):
         fail("weighted sums Z1", "the biases added", "the products without the bias",
-             "add b1: numpy adds the (3,) bias vector to every row of the (4, 3) matrix")
-    if np.allclose(got, np.tanh(X @ W1.T + b1)):
+             _see(name, "forgot the bias: numpy adds a (3,) vector to every row of a (4, 3) matrix"))
+    if np.allclose(got, np.tanh(expected)):
         fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations tanh(z)",
-             "this exercise asks for z, not a = tanh(z)")
-    _near("weighted sums Z1", got, X @ W1.T + b1, tol=1e-6,
-          hint="X @ W1.T + b1, with X of shape (4, 2) and W1 of shape (3, 2)")
+             _see(name, "this exercise asks for z, not the activation of it"))
+    _number(name, "weighted sums Z1", got, expected, tol=1e-6,
+            hint="every row is one input's weighted sums, exactly as for one input in section 2")
 
 
+@limited
 def l02_n_params(count) -> None:
     """Exercise 3: the number of weights and biases of an MLP with 2 inputs, hidden layers [8, 4], 1 output."""
+    name = "l02_n_params"
+    if _unanswered(name, count):
+        return
     sizes = [2, *_L02_HIDDEN, 1]
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     biases = sum(sizes[1:])
-    got = as_array("parameter count", count, (), "give one whole number")
-    if float(got) == weights:
+    got = _whole("parameter count", count, _see(name, "give one whole number"))
+    if got == weights:
         fail("parameter count", "weights and biases", "the weights only",
-             "every neuron (hidden and output) also has one bias")
-    if float(got) == weights + biases + sizes[0]:
+             _see(name, "forgot the biases: every neuron (hidden and output) also has one bias"))
+    if got == weights + biases + sizes[0]:
         fail("parameter count", "no parameters for the inputs", "one too many per input",
-             "the input layer only holds the numbers: it has no weights or biases")
-    if float(got) != weights + biases:
-        fail("parameter count", "a whole number: inputs x outputs weights plus one bias per neuron, per layer",
-             f"{got:g}", "layer by layer: 2 -> 8, 8 -> 4, 4 -> 1; a layer from n to m neurons has n*m + m parameters")
+             _see(name, "the input layer only holds the numbers: it has no weights or biases"))
+    if got in (weights + biases - 1, weights + biases + 1):
+        fail("parameter count", "the exact count", "a count off by one", _see(name, "recount the output layer"))
+    if got != weights + biases:
+        fail("parameter count", "a whole number: per layer, inputs x outputs weights plus one bias per neuron",
+             "a different count", _see(name, "count layer by layer: 2 -> 8, 8 -> 4, 4 -> 1"))
     passed("parameter count: correct")
 
 
@@ -199,139 +389,120 @@ _L03_X, _L03_LABEL, _L03_LR = [[-0.5, 1.0]], [0], 0.5
 
 def l03_bce(loss) -> None:
     """Exercise 1: the mean binary cross-entropy of predictions p = [0.9, 0.3, 0.6] for labels y = [1, 0, 1]."""
+    name = "l03_bce"
+    if _unanswered(name, loss):
+        return
     p, y = np.asarray(_L03_P), np.asarray(_L03_Y, dtype=np.float64)
     each = -(y * np.log(p) + (1 - y) * np.log(1 - p))
-    got = float(as_array("cross-entropy", loss, (), "give one number: the mean over the three points"))
+    got = as_array("cross-entropy", loss, None, _see(name, "give one number: the mean over the three points"))
+    if got.shape == (3,):
+        fail("cross-entropy", "one number, the mean", "shape (3,): one loss per point",
+             _see(name, "average the three losses into one number"))
+    got = float(as_array("cross-entropy", loss, (), _see(name, "give one number: the mean over the three points")))
     if np.isclose(got, each.sum()):
-        fail("cross-entropy", "the mean over the points", "the sum", "divide by the number of points (np.mean)")
+        fail("cross-entropy", "the mean over the points", "the sum", _see(name, "divide by the number of points"))
     if np.isclose(got, -each.mean()) or got < 0:
-        fail("cross-entropy", "a positive number", "a negative one",
-             "log of a probability is negative: the loss is MINUS the mean of y log p + (1 - y) log(1 - p)")
+        fail("cross-entropy", "a positive number", "a negative one (a sign error)",
+             _see(name, "the log of a probability is negative: the loss is minus the average log-probability"))
     if np.isclose(got, np.mean(-np.log(p))):
-        fail("cross-entropy", "the label-0 point scored by log(1 - p)", "log p used for every point",
-             "for a point with label 0 the loss is -log(1 - p): the probability it gave to class 0")
-    _near("cross-entropy", got, each.mean(), tol=1e-4,
-          hint="np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))), with the natural log")
-
-
-def _l03_output_gradient():
-    from .scratch import backward, forward
-
-    params = _tiny()
-    cache = forward(params, np.asarray(_L03_X), "tanh")
-    return params, cache, backward(params, cache, _L03_LABEL)
+        fail("cross-entropy", "the label-0 point scored by the probability of class 0", "log p used for every point",
+             _see(name, "a point with label 0 is scored by the probability the network gave to class 0"))
+    if np.isclose(got, np.mean(-(y * np.log10(p) + (1 - y) * np.log10(1 - p)))):
+        fail("cross-entropy", "the natural log", "a base-10 log", _see(name, "np.log is the natural log"))
+    _number(name, "cross-entropy", got, each.mean(), tol=1e-4, hint="score each point, then average")
 
 
 def l03_output_gradient(dW3) -> None:
-    """Exercise 2: dLoss/dW3, the gradient of the output layer's weights of the tiny network for x = (-0.5, 1), y = 0."""
-    params, cache, grads = _l03_output_gradient()
-    got = as_array("output weight gradient dW3", dW3, None).reshape(-1)
-    if got.shape != (2,):
-        fail("output weight gradient dW3", "2 numbers, shape (1, 2) like W3", f"shape {np.shape(dW3)}",
-             "one gradient per weight: W3 has 2 weights")
-    want = grads.W[2].reshape(-1)
-    if np.allclose(got, -want, rtol=1e-4, atol=1e-6):
-        fail("output weight gradient dW3", "the opposite sign", "the right size with the wrong sign",
-             "dLoss/dz3 is p - y: positive when the label is 0 (the loss falls if the logit falls)")
-    if np.allclose(got, want / cache.a[2].reshape(-1), rtol=1e-4, atol=1e-6):
+    """Exercise 2: dLoss/dW3, shape (1, 2) like W3, of the tiny network for x = (-0.5, 1), y = 0."""
+    from .scratch import backward, forward
+
+    name = "l03_output_gradient"
+    if _unanswered(name, dW3):
+        return
+    params = _tiny()
+    cache = forward(params, np.asarray(_L03_X), "tanh")
+    want = backward(params, cache, _L03_LABEL).W[2]
+    got = as_array("output weight gradient dW3", dW3, None, _see(name, "a (1, 2) array like W3"))
+    if got.size == want.size and got.shape != want.shape:
+        fail("output weight gradient dW3", "shape (1, 2), the shape of W3",
+             f"shape {got.shape}" + (": transposed" if got.shape == (2, 1) else ""),
+             _see(name, "a gradient has the shape of the weights it belongs to: one row, two columns"))
+    if got.size == 1 and np.isclose(float(got.reshape(-1)[0]), float(cache.proba[0, 0] - _L03_LABEL[0])):
+        fail("output weight gradient dW3", "one gradient per weight, shape (1, 2)", "dLoss/dz3 alone",
+             _see(name, "chain rule: also multiply by how z3 changes with each weight"))
+    if got.shape == want.shape and np.allclose(got, want / cache.a[2], rtol=1e-4, atol=1e-6):
         fail("output weight gradient dW3", "dLoss/dz3 times each weight's input", "dLoss/dz3 alone",
-             "chain rule: z3 = W3 @ a2 + b3, so dz3/dW3 = a2; multiply p - y by the hidden layer 2 activations")
-    _near("output weight gradient dW3", got, want, tol=1e-4,
-          hint="(p - y) * a2, with p the network's probability and a2 the second hidden layer's activations")
+             _see(name, "chain rule: z3 depends on each weight through that weight's input"))
+    _number(name, "output weight gradient dW3", got, want, tol=1e-4, shape=want.shape,
+            hint="dLoss/dz3 first, then the chain rule for each weight of the output layer")
 
 
 def l03_gradient_step(W3_new) -> None:
-    """Exercise 3: W3 after one gradient-descent step with learning rate 0.5."""
-    params, _, grads = _l03_output_gradient()
+    """Exercise 3: W3 (shape (1, 2)) after one gradient-descent step with learning rate 0.5."""
+    from .scratch import backward, forward
+
+    name = "l03_gradient_step"
+    if _unanswered(name, W3_new):
+        return
+    params = _tiny()
+    grads = backward(params, forward(params, np.asarray(_L03_X), "tanh"), _L03_LABEL)
     W3, dW3 = params[2][0], grads.W[2]
-    got = as_array("W3 after one step", W3_new, None).reshape(-1)
-    if got.shape != (2,):
-        fail("W3 after one step", "2 numbers, shape (1, 2) like W3", f"shape {np.shape(W3_new)}",
-             "the step changes each of W3's 2 weights")
-    if np.allclose(got, (W3 + _L03_LR * dW3).reshape(-1), rtol=1e-4, atol=1e-6):
-        fail("W3 after one step", "a step downhill", "a step uphill",
-             "gradient DEscent subtracts: w_new = w - lr * dLoss/dw")
-    if np.allclose(got, W3.reshape(-1)):
-        fail("W3 after one step", "changed weights", "the unchanged W3", "subtract lr * dW3 from W3")
-    _near("W3 after one step", got, (W3 - _L03_LR * dW3).reshape(-1), tol=1e-4,
-          hint="W3 - 0.5 * dW3, with dW3 from exercise 2")
+    got = as_array("W3 after one step", W3_new, None, _see(name, "a (1, 2) array like W3"))
+    if got.size == W3.size and got.shape != W3.shape:
+        fail("W3 after one step", "shape (1, 2), the shape of W3",
+             f"shape {got.shape}" + (": transposed" if got.shape == (2, 1) else ""),
+             _see(name, "the step changes each weight in place: keep W3's shape"))
+    if got.shape == W3.shape and np.allclose(got, W3 + _L03_LR * dW3, rtol=1e-4, atol=1e-6):
+        fail("W3 after one step", "a step downhill", "a step uphill (a sign error)",
+             _see(name, "gradient descent moves against the gradient"))
+    if got.shape == W3.shape and np.allclose(got, W3):
+        fail("W3 after one step", "changed weights", "the unchanged W3", _see(name, "the step must change W3"))
+    if got.shape == W3.shape and np.allclose(got, W3 - dW3, rtol=1e-4, atol=1e-6):
+        fail("W3 after one step", "the step scaled by the learning rate", "a full step (learning rate 1)",
+             _see(name, "forgot the learning rate"))
+    _number(name, "W3 after one step", got, W3 - _L03_LR * dW3, tol=1e-4, shape=W3.shape,
+            hint="use your gradient from exercise 2 (right only if exercise 2 is right) and the learning rate")
 
 
 # --- lesson 04 ---
 # Lesson 04's exercise settings (the notebook states the same ones).
 _L04_SPIRAL = dict(name="spiral", seed=0)          # 250 training + 250 test points, 2 arms
-_L04_BUDGET = 120                                  # parameters allowed in exercise 3
+_L04_BUDGET = 120                                  # parameters allowed in exercise 2
 _L04_TRAIN = dict(epochs=500, lr=0.03)             # Adam, full batch, model seed 0
-_L04_SMALLEST_CIRCLE_WIDTH = 3                     # one tanh layer: 2 neurons cannot enclose a region, 3 can
 
 
-def _l04_int(what: str, value, hint: str) -> int:
-    """``value`` as a whole number, or a failed check."""
-    got = float(as_array(what, value, (), hint))
-    if got != round(got):
-        fail(what, "a whole number", f"{got:g}", hint)
-    return int(round(got))
-
-
-def l04_param_formula(count) -> None:
-    """Exercise 1: ``count(depth, width)`` returns the number of weights and biases of an MLP with 2 inputs,
-    ``depth`` hidden layers of ``width`` neurons each, and 1 output (hl.mlp(hl.models.hidden_sizes(depth, width)))."""
-    from .models import hidden_sizes, mlp, n_params
-
-    if not_done(count) or not callable(count):
-        fail("count", "a function count(depth, width)", "nothing yet" if not_done(count) else f"a {type(count).__name__}",
-             "define it with `def count(depth, width):` and pass the function itself (no parentheses)")
-    for depth, width in [(1, 4), (2, 3), (3, 8), (4, 1), (0, 5)]:
-        what = f"count({depth}, {width})"
-        try:
-            value = count(depth, width)
-        except Exception as err:  # the student's function failed: say so, as a check result
-            fail(what, "a number", f"an error ({type(err).__name__}: {err})",
-                 "run count(2, 3) in a cell to see what goes wrong")
-        got = _l04_int(what, value, "return one whole number")
-        right = n_params(mlp(hidden_sizes(depth, width)))
-        if got == right:
-            continue
-        layers = " -> ".join(["2", *[str(width)] * depth, "1"])
-        if depth == 0:
-            fail(what, "the linear model's count: the 2 inputs connect straight to the output", f"{got}",
-                 "with no hidden layer the width does not exist: 2 weights and 1 bias")
-        if got == right - depth * width - 1:
-            fail(what, f"weights and biases of {layers}", f"{got} (the weights only?)",
-                 "every neuron, the output neuron included, also has one bias")
-        if got == right - width - 1:
-            fail(what, f"weights and biases of {layers}", f"{got} (without the output layer?)",
-                 "the last hidden layer connects to the output neuron: width weights and 1 bias")
-        fail(what, f"weights and biases of {layers}", f"{got}",
-             "first hidden layer: 2 x width weights + width biases; every further hidden layer: width x width + "
-             "width; output: width + 1. Check count(0, width) too: no hidden layer")
-    passed("count(depth, width): right for every depth and width tried")
-
-
+@limited
 def l04_smallest_width(width) -> None:
-    """Exercise 2: the smallest width of one tanh hidden layer that separates the nested circles."""
-    got = _l04_int("smallest width", width, "one whole number of neurons")
+    """Exercise 1: the smallest width of one tanh hidden layer that separates the nested circles."""
+    name = "l04_smallest_width"
+    if _unanswered(name, width):
+        return
+    got = _whole("smallest width", width, _see(name, "one whole number of neurons"))
     if got < 1:
-        fail("smallest width", "a number of neurons, 1 or more", f"{got}", "a hidden layer has at least one neuron")
-    if got < _L04_SMALLEST_CIRCLE_WIDTH:
-        fail("smallest width", "a width whose 'inside' region can be closed around the disc", f"{got}",
-             "with this few neurons the region the network calls class 1 always runs off to infinity (section 2), "
-             "so it also covers part of the ring; the table's test accuracies stay well below 0.95")
-    if got > _L04_SMALLEST_CIRCLE_WIDTH:
-        fail("smallest width", "the smallest width that works", f"{got}",
-             "a narrower layer also reached at least 0.95 test accuracy for every seed in the table")
-    passed("smallest width: correct (three lines can enclose a triangle around the disc; two cannot enclose anything)")
+        fail("smallest width", "a number of neurons, 1 or more", "a number below 1",
+             _see(name, "a hidden layer has at least one neuron"))
+    if _salted("l04-ex1", got) == _L04_EX1:
+        passed("smallest width: correct (three lines can enclose a triangle around the disc; two cannot enclose "
+               "anything)")
+        return
+    if any(_salted("l04-ex1", narrower) == _L04_EX1 for narrower in range(1, got)):
+        fail("smallest width", "the smallest width that works", "a width larger than needed",
+             _see(name, "a narrower layer also reached at least 0.95 test accuracy for every seed in the table"))
+    fail("smallest width", "a width whose 'inside' region can be closed around the disc", "too few neurons",
+         _see(name, "with this few neurons the region called class 1 always runs off to infinity, so it also "
+                    "covers part of the ring; the table's test accuracies stay below 0.95"))
 
 
 def l04_spiral_budget(hidden) -> None:
-    """Exercise 3: hidden layers with at most 120 parameters in all that reach test accuracy >= 0.95 on the spiral
+    """Exercise 2: hidden layers with at most 120 parameters in all that reach test accuracy >= 0.95 on the spiral
     (hl.make_dataset("spiral", seed=0)) after 500 epochs of Adam at lr 0.03, model seed 0."""
     from .data import make_dataset
     from .models import mlp, n_params
     from .train import train
 
-    if not_done(hidden):
-        fail("hidden", "a list of layer widths such as [4, 4]", "nothing yet (None)", "fill in the cell above and run it")
+    name = "l04_spiral_budget"
+    if _unanswered(name, hidden):
+        return
     try:
         model = mlp(list(hidden), seed=0)
     except (TypeError, ValueError) as err:
@@ -339,13 +510,53 @@ def l04_spiral_budget(hidden) -> None:
     size = n_params(model)
     if size > _L04_BUDGET:
         fail("parameters", f"at most {_L04_BUDGET}", f"{size} for hidden={list(hidden)}",
-             "narrower or fewer layers; hl.n_params(hl.mlp(hidden)) counts them")
+             _see(name, "narrower or fewer layers; hl.n_params(hl.mlp(hidden)) counts them"))
     history = train(model, make_dataset(**_L04_SPIRAL), **_L04_TRAIN)
     acc = history.test_acc[-1]
     if acc < 0.95:
         fail("test accuracy after 500 epochs", "at least 0.95", f"{acc:.3f} with {size} parameters",
-             "one wide layer learns the spiral slowly; spend the same parameters on two or more layers")
-    passed(f"hidden={list(hidden)}: {size} parameters, test accuracy {acc:.3f}")
+             _see(name, "one wide layer learns the spiral slowly; spend the same parameters on more layers"))
+    passed(f"hidden={list(hidden)}: {size} parameters, test accuracy {acc:.3f}")   # the learner's own answer
+
+
+def l04_param_formula(count) -> None:
+    """Exercise 3: ``count(depth, width)`` returns the number of weights and biases of an MLP with 2 inputs,
+    ``depth`` hidden layers of ``width`` neurons each, and 1 output (hl.mlp(hl.models.hidden_sizes(depth, width)))."""
+    from .models import hidden_sizes, mlp, n_params
+
+    name = "l04_param_formula"
+    if _unanswered(name, count):
+        return
+    if not callable(count):
+        fail("count", "a function count(depth, width)", f"a {type(count).__name__}",
+             _see(name, "define it with `def count(depth, width):` and pass the function itself (no parentheses)"))
+    for depth, width in [(1, 4), (2, 3), (3, 8), (4, 1), (0, 5), (2, 7)]:
+        what = f"count({depth}, {width})"
+        try:
+            value = count(depth, width)
+        except Exception as err:  # the student's function failed: say so, as a check result
+            fail(what, "a number", f"an error ({type(err).__name__}: {err})",
+                 "run count(2, 3) in a cell to see what goes wrong")
+        got = _whole(what, value, "return one whole number")
+        right = n_params(mlp(hidden_sizes(depth, width)))
+        if got == right:
+            continue
+        layers = " -> ".join(["2", *[str(width)] * depth, "1"])
+        if depth == 0:
+            fail(what, "the linear model's count: the 2 inputs connect straight to the output", "a different count",
+                 _see(name, "with no hidden layer the width does not exist"))
+        if got == right - depth * width - 1:
+            fail(what, f"weights and biases of {layers}", "the weights only",
+                 _see(name, "forgot the biases: every neuron, the output neuron included, has one"))
+        if got == right - width - 1:
+            fail(what, f"weights and biases of {layers}", "a count without the output layer",
+                 _see(name, "the last hidden layer connects to the output neuron too"))
+        if got in (right - 1, right + 1):
+            fail(what, f"weights and biases of {layers}", "a count off by one", _see(name, "recount the biases"))
+        fail(what, f"weights and biases of {layers}", "a different count",
+             _see(name, "count the first hidden layer, every further hidden layer, and the output layer separately; "
+                        "check count(0, width) too: no hidden layer"))
+    passed("count(depth, width): right for every depth and width tried")
 
 
 # --- lesson 05 ---
@@ -354,61 +565,53 @@ _L05_DATA = dict(name="circle", n_points=1000, noise=0.3, train_ratio=0.1, seed=
 _L05_BIG = [32, 32, 32]
 _L05_TRAIN = dict(epochs=1000, lr=0.02)
 _L05_UNDERFIT_TRAIN_ACC = 0.8     # the 4-neuron network reaches about 0.9 on these training points
+_L05_SPLIT = dict(val_ratio=0.3, seed=0)             # hl.sweep.validation_split of the noisy circle
+_L05_GRID = dict(widths=[8], epochs=300, lr=0.03)     # hl.sweep.capacity_grid settings of exercise 3
 
 
+@limited
 def l05_diagnose(histories, underfit, overfit) -> None:
     """Exercise 1: which of the trained networks (a dict name -> History) underfits and which overfits."""
+    name = "l05_diagnose"
+    if _unanswered(name, underfit, overfit):
+        return
     if not isinstance(histories, dict) or len(histories) < 3:
         fail("histories", "the dict of three training histories from the cell above", f"{type(histories).__name__}",
              "pass the dict the lesson built, unchanged")
-    names = ", ".join(repr(k) for k in histories)
     for what, answer in (("underfit", underfit), ("overfit", overfit)):
         if not_done(answer) or answer not in histories:
-            fail(what, f"one of the names {names}", repr(answer), "give the name of a model as a string, e.g. 'A'")
+            fail(what, "one of the model names (the keys of the dict)", "something else",
+                 _see(name, "give the name of a model as a string"))
     train_acc = {k: h.train_acc[-1] for k, h in histories.items()}
     gap = {k: h.train_acc[-1] - h.test_acc[-1] for k, h in histories.items()}
+    if underfit == overfit:
+        fail("underfit and overfit", "two different models", "the same model twice",
+             _see(name, "one model cannot do both"))
     if underfit != min(train_acc, key=train_acc.get):
-        fail("underfit", "the model that does poorly even on its own training points", repr(underfit),
-             "compare the training accuracies (the black dotted curves): underfitting means the network cannot "
-             "even fit the data it learns from")
+        fail("underfit", "the model that does poorly even on its own training points", "another model",
+             _see(name, "compare the training accuracies (the black dotted curves): underfitting means the network "
+                        "cannot even fit the data it learns from"))
     if overfit != max(gap, key=gap.get):
-        fail("overfit", "the model whose training score is far better than its test score", repr(overfit),
-             "look at the gap between training (black) and test (red), and for a test loss that rises while the "
-             "training loss keeps falling")
+        fail("overfit", "the model whose training score is far better than its test score", "another model",
+             _see(name, "look at the gap between training (black) and test (red), and for a test loss that rises "
+                        "while the training loss keeps falling"))
     passed(f"underfit {underfit!r}, overfit {overfit!r}: correct")
 
 
-def l05_best_depth(best_depth, val_acc, depths) -> None:
-    """Exercise 2: the depth chosen by validation accuracy. val_acc: shape (len(depths),), one validation
-    accuracy per depth; ties go to the shallower (smaller) network."""
-    depths = [int(d) for d in depths]
-    scores = as_array("val_acc", val_acc, (len(depths),), "one validation accuracy per depth, in the order of depths")
-    if np.any((scores < 0) | (scores > 1)):
-        fail("val_acc", "accuracies between 0 and 1", f"values from {scores.min():.3g} to {scores.max():.3g}",
-             "use accuracies (the test_acc column of the grid trained on the validation split), not losses")
-    got = _l04_int("best_depth", best_depth, "one whole number: a depth from the list")
-    if got not in depths:
-        fail("best_depth", f"one of the depths tried {depths}", f"{got}", "pick from the depths you trained")
-    best = [d for d, s in zip(depths, scores, strict=True) if s == scores.max()]
-    if got not in best:
-        fail("best_depth", "the depth with the highest validation accuracy", f"depth {got}",
-             "np.argmax(val_acc) gives the position of the highest value; depths[position] is the depth")
-    if got != best[0]:
-        fail("best_depth", "on a tie, the shallower network", f"depth {got}",
-             "several depths tie: prefer the one with fewer layers (fewer parameters, same validation score)")
-    passed(f"best depth by validation: {got}")
-
-
 def l05_too_strong(reg_rate) -> None:
-    """Exercise 3: an L2 rate strong enough to make the big network (hidden [32, 32, 32]) underfit the lesson's
+    """Exercise 2: an L2 rate strong enough to make the big network (hidden [32, 32, 32]) underfit the lesson's
     noisy circle: training accuracy below 0.8 after 1000 epochs."""
     from .data import make_dataset
     from .models import mlp
     from .train import train
 
-    rate = float(as_array("reg_rate", reg_rate, (), "one number, e.g. 0.001"))
+    name = "l05_too_strong"
+    if _unanswered(name, reg_rate):
+        return
+    rate = float(as_array("reg_rate", reg_rate, (), _see(name, "one number, e.g. 0.001")))
     if not 0 <= rate <= 1:
-        fail("reg_rate", "a number from 0 to 1 (what hl.train accepts)", f"{rate:g}", "try the values from the table")
+        fail("reg_rate", "a number from 0 to 1 (what hl.train accepts)", f"{rate:g}",
+             _see(name, "try the values from the table"))
     history = train(mlp(_L05_BIG, seed=0), make_dataset(**_L05_DATA), regularization="l2", reg_rate=rate,
                     report_every=_L05_TRAIN["epochs"], **_L05_TRAIN)
     if history.status == "diverged":
@@ -416,9 +619,55 @@ def l05_too_strong(reg_rate) -> None:
     acc = history.train_acc[-1]
     if acc >= _L05_UNDERFIT_TRAIN_ACC:
         fail("training accuracy with L2", f"below {_L05_UNDERFIT_TRAIN_ACC} (underfitting)", f"{acc:.3f}",
-             "the penalty is still too weak to stop the network from fitting its training points: make it larger")
+             _see(name, "the penalty is still too weak to stop the network from fitting its training points: "
+                        "make it larger"))
     passed(f"reg_rate {rate:g}: training accuracy {acc:.3f}, the penalty now keeps the network from fitting even "
            "its training points")
+
+
+def l05_best_depth(best_depth, val_acc, depths) -> None:
+    """Exercise 3: the depth chosen by validation accuracy. val_acc: shape (len(depths),), one validation
+    accuracy per depth of width-8 networks trained on the lesson's validation split (300 epochs, lr 0.03);
+    ties go to the shallower (smaller) network."""
+    from .data import make_dataset
+    from .sweep import capacity_grid, validation_split
+
+    name = "l05_best_depth"
+    if _unanswered(name, best_depth, val_acc):
+        return
+    depths = [int(d) for d in depths]
+    scores = as_array("val_acc", val_acc, None, _see(name, "one validation accuracy per depth"))
+    if scores.shape != (len(depths),):
+        fail("val_acc", f"shape ({len(depths)},): one accuracy per depth", f"shape {scores.shape}",
+             _see(name, "take the one column of the grid's accuracies, in the order of the depths"))
+    if np.any((scores < 0) | (scores > 1)):
+        fail("val_acc", "accuracies between 0 and 1", "values outside [0, 1]",
+             _see(name, "use accuracies (the grid's test_acc, trained on the validation split), not losses"))
+    split = validation_split(make_dataset(**_L05_DATA), **_L05_SPLIT)
+    n_val = len(split.y_test)
+    if not np.allclose(scores * n_val, np.round(scores * n_val), atol=1e-6):
+        fail("val_acc", f"accuracies on the {n_val} validation points (multiples of 1/{n_val})",
+             "numbers that cannot be accuracies on those points",
+             _see(name, "these were not measured on the validation points: the test set (900 points) must stay "
+                        "out of the choice; train the grid on `split`"))
+    grid = capacity_grid(split, depths, **_L05_GRID)
+    if not np.allclose(scores, grid.test_acc[:, 0], atol=1e-9):
+        fail("val_acc", "the validation accuracies of the grid the exercise describes",
+             f"{int((~np.isclose(scores, grid.test_acc[:, 0], atol=1e-9)).sum())} of {len(depths)} values different",
+             _see(name, "train width 8, the listed depths, 300 epochs at lr 0.03 on `split`, and copy no numbers "
+                        "by hand"))
+    got = _whole("best_depth", best_depth, _see(name, "one whole number: a depth from the list"))
+    if got not in depths:
+        fail("best_depth", "one of the depths tried", "a depth not in the list", _see(name, "pick from the depths"))
+    best = [d for d, s in zip(depths, scores, strict=True) if s == scores.max()]
+    if got not in best:
+        fail("best_depth", "the depth with the highest validation accuracy", "another depth",
+             _see(name, "find the position of the highest value in val_acc, then the depth at that position"))
+    if got != best[0]:
+        fail("best_depth", "on a tie, the shallower network", "a deeper one of the tied depths",
+             _see(name, "several depths tie: prefer the one with fewer layers (fewer parameters, same score)"))
+    passed(f"best depth by validation: {got}")
+
 
 # --- lesson 06 ---
 # Lesson 06's exercise questions (the notebook states the same numbers).
@@ -426,66 +675,85 @@ _L06_CONV = dict(c_in=8, c_out=16, k=3)     # the second conv layer of hl.cnn()
 _L06_IMAGE, _L06_KERNEL = 8, 3              # an 8x8 image, a 3x3 filter, no padding, stride 1, then 2x2 pooling
 
 
-def _whole(what: str, value, hint: str) -> int:
-    """``value`` as a whole number, or a failed check."""
-    got = float(as_array(what, value, (), hint or "give one whole number"))
-    if got != round(got):
-        fail(what, "a whole number", f"{got:g}", hint)
-    return int(round(got))
-
-
+@limited
 def l06_conv_params(n) -> None:
     """Exercise 1: trainable numbers of a 3x3 conv layer from 8 input channels to 16 filters (with biases)."""
+    name = "l06_conv_params"
+    if _unanswered(name, n):
+        return
     c_in, c_out, k = _L06_CONV["c_in"], _L06_CONV["c_out"], _L06_CONV["k"]
-    got = _whole("conv parameters", n, "count the numbers in all filters, then add the biases")
+    got = _whole("conv parameters", n, _see(name, "count the numbers in all filters, then add the biases"))
     weights = c_out * c_in * k * k
     if got == weights:
-        fail("conv parameters", "weights and biases", "the weights only", "each filter also has one bias")
-    if got == c_out * k * k + c_out:
+        fail("conv parameters", "weights and biases", "the weights only",
+             _see(name, "forgot the bias: each filter also has one"))
+    if got in (c_out * k * k + c_out, c_out * k * k):
         fail("conv parameters", "filters that see every input channel", "one 3x3 grid per filter",
-             "a filter spans all input channels: each of the 16 filters holds 8 x 3 x 3 weights")
+             _see(name, "a filter spans all input channels"))
+    if got in (weights + c_in, weights + c_out * c_in):
+        fail("conv parameters", "one bias per filter", "a different number of biases",
+             _see(name, "a filter is one output channel with one bias"))
     if got != weights + c_out:
-        fail("conv parameters", "filters x (input channels x 3 x 3) + one bias per filter", f"{got}",
-             "the image size does not matter: the same filters slide over every position")
+        fail("conv parameters", "filters x (input channels x 3 x 3) + one bias per filter", "a different count",
+             _see(name, "the image size does not matter: the same filters slide over every position"))
     passed("conv parameters: correct")
 
 
+@limited
 def l06_output_size(conv_side, pooled_side) -> None:
     """Exercise 2: side of the output of a 3x3 filter (no padding, stride 1) on an 8x8 image, and after 2x2 pooling."""
+    name = "l06_output_size"
+    if _unanswered(name, conv_side, pooled_side):
+        return
     side = _L06_IMAGE - _L06_KERNEL + 1
-    got = _whole("side after the convolution", conv_side, "one whole number: the output is square")
+    got = _whole("side after the convolution", conv_side, _see(name, "one whole number: the output is square"))
     if got == _L06_IMAGE:
         fail("side after the convolution", "a smaller image (no padding)", "the input's size",
-             "without padding the 3x3 window must fit entirely inside the image: how many positions fit in a row?")
+             _see(name, "without padding the 3x3 window must fit entirely inside the image"))
+    if got in (side - 1, side + 1):
+        fail("side after the convolution", "the number of positions a 3-wide window has in an 8-wide row",
+             "a number off by one", _see(name, "count the positions on paper: the first and the last both count"))
     if got != side:
         fail("side after the convolution", "the number of positions a 3-wide window has in an 8-wide row",
-             f"{got}", "a window of width k fits in a row of width n at n - k + 1 positions")
+             "a different number", _see(name, "slide the window one pixel at a time until its right edge hits the border"))
     passed("side after the convolution: correct")
-    got = _whole("side after pooling", pooled_side, "one whole number")
+    got = _whole("side after pooling", pooled_side, _see(name, "one whole number"))
+    if got == side:
+        fail("side after pooling", "a smaller side after pooling", "the side before pooling",
+             _see(name, "2x2 max pooling keeps one number per 2x2 block"))
     if got != side // 2:
-        fail("side after pooling", "half the side after the convolution (rounded down)", f"{got}",
-             "2x2 max pooling keeps one number per 2x2 block")
+        fail("side after pooling", "half the side after the convolution (rounded down)", "a different number",
+             _see(name, "2x2 max pooling keeps one number per 2x2 block"))
     passed("side after pooling: correct")
 
 
 def l06_edge_filter(kernel) -> None:
     """Exercise 3: a 3x3 filter that responds to vertical edges (pixel values rising from left to right), not to flat areas
     or horizontal edges."""
-    k = as_array("edge filter", kernel, (3, 3), "a 3x3 array, e.g. np.array([[...], [...], [...]])")
+    name = "l06_edge_filter"
+    if _unanswered(name, kernel):
+        return
+    k = as_array("edge filter", kernel, (3, 3), _see(name, "a 3x3 array"))
     flat = np.ones((3, 3))
     vertical = np.tile([0.0, 0.0, 1.0], (3, 1))     # values 0 on the left, 1 (ink) on the right
     horizontal = vertical.T                           # values 0 on top, 1 below
     if not np.isclose((k * flat).sum(), 0.0):
         fail("edge filter", "response 0 on a flat (uniform) patch", f"response {(k * flat).sum():.3g}",
-             "make the weights sum to zero, so uniform areas give 0")
+             _see(name, "make the weights sum to zero, so uniform areas give 0"))
+    if abs((k * horizontal).sum()) > 0.5 and abs((k * vertical).sum()) < 1e-6:
+        fail("edge filter", "a filter for vertical edges", "a filter for horizontal edges (transposed)",
+             _see(name, "this one responds to changes from top to bottom; turn it by a quarter"))
+    if (k * vertical).sum() < -0.5:
+        fail("edge filter", "a positive response to values rising from left to right", "a negative one (a sign error)",
+             _see(name, "swap the signs of the left and right columns"))
     if not (k * vertical).sum() > 0.5:
         fail("edge filter", "a clearly positive response (> 0.5) to an edge with values 0 on the left, 1 on the right",
              f"response {(k * vertical).sum():.3g}",
-             "put negative weights in the left column and positive ones in the right column")
+             _see(name, "put negative weights on the left and positive ones on the right"))
     if not abs((k * horizontal).sum()) < 1e-6:
         fail("edge filter", "response 0 to a horizontal edge (values 0 on top, 1 below)",
              f"response {(k * horizontal).sum():.3g}",
-             "let every row add up to zero (negative left, positive right), so top-bottom changes cancel")
+             _see(name, "let every row add up to zero, so top-bottom changes cancel"))
     passed("edge filter: responds to vertical edges only")
 
 
@@ -495,17 +763,23 @@ _L07_W, _L07_X = [2.0, -1.0, 0.5], [1.0, 3.0, -2.0]   # a linear score s = w . x
 
 def l07_gradient_times_input(attributions) -> None:
     """Exercise 1: gradient x input, by hand, for the linear score s = w . x with lesson 07's w and x."""
+    name = "l07_gradient_times_input"
+    if _unanswered(name, attributions):
+        return
     w, x = np.asarray(_L07_W), np.asarray(_L07_X)
-    got = as_array("gradient x input", attributions, (3,), "one number per input: shape (3,)")
+    got = as_array("gradient x input", attributions, (3,), _see(name, "one number per input: shape (3,)"))
     if np.allclose(got, w):
         fail("gradient x input", "the gradient multiplied by the input", "the gradient alone",
-             "the gradient of w . x with respect to x is w; now multiply it by x, entry by entry")
+             _see(name, "the gradient of a linear score with respect to x is its weights; now multiply by the input"))
+    if np.allclose(got, x):
+        fail("gradient x input", "the gradient multiplied by the input", "the input alone",
+             _see(name, "multiply the input by the gradient"))
     if np.isclose(got.sum(), float(w @ x)) and not np.allclose(got, w * x):
         fail("gradient x input", "one attribution per input", "numbers that add up right but are split wrongly",
-             "entry i is w_i times x_i")
+             _see(name, "each input gets its own product, entry by entry"))
     if not np.allclose(got, w * x):
-        fail("gradient x input", "entries w_i * x_i (they add up to the score)", "different numbers",
-             "multiply entry by entry: w * x in numpy (not the dot product)")
+        fail("gradient x input", "one product per input (they add up to the score)", "different numbers",
+             _see(name, "multiply entry by entry, not the dot product"))
     passed("gradient x input: correct, and the three add up to the score")
 
 
@@ -514,24 +788,30 @@ def l07_top_pixels(model, image, pixels) -> None:
     its predicted class."""
     from .explain import saliency
 
+    name = "l07_top_pixels"
+    if _unanswered(name, pixels):
+        return
     image = np.asarray(image, dtype=np.float64)
     # an MLP takes the image as a flat row of 64 numbers, a CNN as (1, 1, 8, 8)
     image = image.reshape(1, -1) if hasattr(model, "hidden") else image.reshape(1, 1, 8, 8)
-    got = as_array("top pixels", pixels, None, "five flat pixel indices, e.g. [3, 12, ...]").reshape(-1)
+    got = as_array("top pixels", pixels, None, _see(name, "five flat pixel indices")).reshape(-1)
     if got.shape != (5,):
-        fail("top pixels", "5 pixel indices", f"{got.shape[0]} numbers", "take the last 5 of np.argsort")
+        fail("top pixels", "5 pixel indices", f"{got.shape[0]} numbers", _see(name, "keep the five largest"))
     if not np.all((got >= 0) & (got < 64) & (got == np.round(got))):
         fail("top pixels", "flat indices 0..63", "numbers outside that range or not whole",
-             "flatten the (8, 8) map with .ravel() before np.argsort")
+             _see(name, "flatten the (8, 8) map to 64 numbers before sorting"))
     scores = saliency(model, image).reshape(-1)
     top = set(np.argsort(scores, kind="stable")[-5:].tolist())
-    if set(got.astype(int).tolist()) == set(np.argsort(np.abs(scores), kind="stable")[-5:].tolist()) != top:
+    chosen = set(got.astype(int).tolist())
+    if chosen == set(np.argsort(np.abs(scores), kind="stable")[-5:].tolist()) != top:
         fail("top pixels", "the largest attributions (most positive)", "the largest in absolute value",
-             "sort the signed values: negative attributions spoke against the class")
-    if set(got.astype(int).tolist()) != top:
+             _see(name, "sort the signed values: negative attributions spoke against the class"))
+    if chosen == set(np.argsort(scores, kind="stable")[:5].tolist()):
+        fail("top pixels", "the 5 largest values", "the 5 smallest (a sign or order error)",
+             _see(name, "sorting goes from small to large: the largest are at the end"))
+    if chosen != top:
         fail("top pixels", "the indices of the 5 largest values of the saliency map of this image",
-             "a different set of pixels",
-             "take the saliency map of this one image, .ravel() it to 64 numbers, then np.argsort(...)[-5:]")
+             "a different set of pixels", _see(name, "take the saliency map of this one image, then sort it"))
     passed("top pixels: correct")
 
 
@@ -541,34 +821,45 @@ _L08_REMOVED = 0.75
 _L08_N_STORED = 5000         # weights to store in exercise 2
 
 
+@limited
 def l08_weights_left(n) -> None:
     """Exercise 1: weights (not biases) left in a 64 -> 32 -> 10 MLP after pruning 75 % of them."""
+    name = "l08_weights_left"
+    if _unanswered(name, n):
+        return
     weights = sum(a * b for a, b in zip(_L08_LAYERS[:-1], _L08_LAYERS[1:], strict=True))
     biases = sum(_L08_LAYERS[1:])
-    got = _whole("weights left", n, "one whole number")
+    got = _whole("weights left", n, _see(name, "one whole number"))
     if got == round((weights + biases) * (1 - _L08_REMOVED)):
-        fail("weights left", "weights only", "a count that includes biases", "pruning here removes weights only")
+        fail("weights left", "weights only", "a count that includes biases",
+             _see(name, "pruning here removes weights only"))
     if got == round(weights * _L08_REMOVED):
-        fail("weights left", "the weights that remain", "the weights removed", "75 % go, so 25 % remain")
+        fail("weights left", "the weights that remain", "the weights removed", _see(name, "75 % go, so 25 % remain"))
     if got != round(weights * (1 - _L08_REMOVED)):
-        fail("weights left", "a quarter of the weight count", f"{got}",
-             "count the weights: 64 x 32 plus 32 x 10, then keep 25 % of them")
+        fail("weights left", "a quarter of the weight count", "a different number",
+             _see(name, "count the weights of both layers, then keep a quarter"))
     passed("weights left: correct")
 
 
+@limited
 def l08_bits_needed(bits, n_bytes) -> None:
     """Exercise 2: bits per weight to tell 10 distinct values apart, and bytes for 5,000 weights at that size."""
+    name = "l08_bits_needed"
+    if _unanswered(name, bits, n_bytes):
+        return
     need = int(np.ceil(np.log2(10)))
-    got = _whole("bits needed", bits, "one whole number")
+    got = _whole("bits needed", bits, _see(name, "one whole number"))
     if got == need - 1:
         fail("bits needed", "enough bits for 10 different codes", f"{got} bits ({2 ** got} codes)",
-             "k bits give 2**k different codes")
+             _see(name, "k bits give 2**k different codes"))
     if got != need:
-        fail("bits needed", "the smallest k with 2**k >= 10", f"{got}", "try k = 1, 2, 3, ... and compute 2**k")
+        fail("bits needed", "the smallest k with enough codes for 10 values", "a different number",
+             _see(name, "k bits give 2**k codes: try k = 1, 2, 3, ..."))
     passed("bits needed: correct")
-    got = _whole("bytes", n_bytes, "one whole number")
+    got = _whole("bytes", n_bytes, _see(name, "one whole number"))
     if got == _L08_N_STORED * need:
-        fail("bytes", "bytes (8 bits each)", "bits", "divide the number of bits by 8")
+        fail("bytes", "bytes (8 bits each)", "bits", _see(name, "8 bits make one byte"))
     if got != int(np.ceil(_L08_N_STORED * need / 8)):
-        fail("bytes", "5,000 weights x bits per weight / 8", f"{got}", "total bits = weights x bits; 8 bits = 1 byte")
+        fail("bytes", "5,000 weights x bits per weight, in bytes", "a different number",
+             _see(name, "total bits = weights x bits; 8 bits = 1 byte"))
     passed("bytes: correct")

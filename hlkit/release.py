@@ -1,137 +1,117 @@
-"""Preparing lessons for a class: student copies, a check that both copies behave, links to hand out.
-
-The exercise format is nbgrader's: a solution cell (metadata ``nbgrader.solution``) holds its answer between
-``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines; the graded check cell after it (``nbgrader.grade``,
-not a solution) calls an ``hl.check`` function and may hold hidden tests between ``### BEGIN HIDDEN TESTS``
-and ``### END HIDDEN TESTS``. Markers are found the way nbgrader finds them (the words anywhere in a line),
-so a notebook that hlkit accepts is one that ``nbgrader generate_assignment`` accepts, and the student copies
-match line for line (only the stub comment's case differs).
+"""Student copies of instructor notebooks, and of the folders that hold them, with no answer left.
 
 - ``student_copy(nb)``: a pure function, notebook in, new notebook out (the input is not changed).
-- ``release(sources, dest)``: student copies of notebook files or folders, plus the data files beside them.
-- ``validate(path)``: run a notebook in a fresh kernel; instructor copies must pass every graded check,
-  student copies must fail every one (nbgrader's ``validate`` and ``validate --invert``).
-- ``lesson_links(notebooks, repo=..., hub=...)``: Binder and nbgitpuller links, one per lesson.
+- ``release(sources, dest)``: student copies of notebook files or folders, plus the files beside them,
+  after scanning everything that would be written for solution markers, solution lines and answer values.
+- ``student_readme()``: the README of a student repository (no answers, no link to the instructor's).
 
-Never imports torch or widgets: executing a notebook happens in its own kernel.
+The exercise format (solution and check cells, marked regions) lives in ``hlkit.exercises``; running and
+judging notebooks in ``hlkit.grading``; links in ``hlkit.links``. Their public names are importable from
+here too, as they were before this module was split. Never imports torch or widgets.
 """
 
 from __future__ import annotations
 
 import copy
+import html
+import json
 import os
 import re
 import shutil
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
 
 import nbformat
 
-CODE_STUB = ("# your code here", "raise NotImplementedError()")
-TEXT_STUB = "YOUR ANSWER HERE"
-SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
-HIDDEN_TEST_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-# the errors a graded check of an unsolved exercise ends in: the stub itself, a failed check
-# (hl.check's CheckFailed is an AssertionError), or an answer variable the stub never defined
-UNSOLVED_ERRORS = ("NotImplementedError", "AssertionError", "CheckFailed", "NameError")
+from .exercises import (  # noqa: F401  (re-exported: the exercise format, as before the split)
+    HIDDEN_TEST_MARKERS,
+    SOLUTION_MARKERS,
+    TEXT_STUB,
+    ReleaseError,
+    bound_names,
+    cell_name,
+    exercises,
+    has_marker,
+    is_check_cell,
+    is_solution_cell,
+    nbgrader_meta,
+    read_names,
+    replace_region,
+    source_of,
+)
+from .grading import (  # noqa: F401  (re-exported for callers of hlkit.release from before the split)
+    UNSOLVED_ERRORS,
+    CheckResult,
+    Report,
+    _error,
+    is_student_copy,
+    judge,
+    notebooks_in,
+    validate,
+)
+from .links import (  # noqa: F401  (re-exported, as above)
+    LessonLink,
+    binder_url,
+    check_url,
+    lesson_links,
+    nbgitpuller_url,
+    notebook_title,
+    repo_from_git,
+)
+
+CODE_STUB = ("# your code here", "raise NotImplementedError()")   # for a region inside a function or loop
 SKIPPED_PARTS = ("__pycache__",)   # plus every name starting with "." (.ipynb_checkpoints, .git)
-
-
-class ReleaseError(ValueError):
-    """A notebook or an argument that cannot be released; the message names it and says what to change."""
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Cells
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def is_solution_cell(cell) -> bool:
-    return bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_check_cell(cell) -> bool:
-    """A graded test cell: code, ``grade`` true, not itself a solution (nbgrader's "autograder tests")."""
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def cell_name(cell, index: int) -> str:
-    """The cell's nbgrader ``grade_id`` if it has one, else ``cell N`` (N counts from 1, as in the Lab)."""
-    return nbgrader_meta(cell).get("grade_id") or f"cell {index + 1}"
-
-
-def _source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def replace_region(source: str, markers: tuple[str, str], stub: Sequence[str] = ()) -> tuple[str, bool]:
-    """``source`` with every region from a line holding ``markers[0]`` to one holding ``markers[1]``
-    (both lines included) replaced by ``stub`` lines, indented like the opening marker.
-
-    Lines outside the regions are kept as they are. Returns (new source, whether a region was found);
-    raises ReleaseError for a region opened twice or never closed.
-    """
-    begin, end = markers
-    kept, inside, found = [], False, False
-    for line in source.split("\n"):
-        if begin in line:
-            if inside:
-                raise ReleaseError(f"a second '{begin}' line before '{end}'")
-            inside = found = True
-            indent = line[: len(line) - len(line.lstrip())]
-            kept.extend(indent + stub_line for stub_line in stub)
-        elif end in line:
-            if not inside:
-                raise ReleaseError(f"an '{end}' line without '{begin}' before it")
-            inside = False
-        elif not inside:
-            kept.append(line)
-    if inside:
-        raise ReleaseError(f"'{begin}' without a matching '{end}' line")
-    return "\n".join(kept), found
-
-
-def has_marker(source: str) -> bool:
-    return any(marker in source for marker in SOLUTION_MARKERS + HIDDEN_TEST_MARKERS)
+_source = source_of   # the old private name, still used by tests written before the split
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Notebooks
 
 
+def _not_answered_stub(number: int, names: Sequence[str]) -> list[str]:
+    """A top-level solution region's stub: the answers set to None (so the check cell runs and says "not
+    answered" instead of raising NameError) and one printed line, so Run All goes on."""
+    return ["# your code here", *[f"{name} = None" for name in names],
+            f'print("exercise {number} is not answered yet")']
+
+
 def student_copy(nb, *, name: str = "notebook"):
     """A student copy of the nbformat notebook ``nb`` (a new notebook; ``nb`` is not changed).
 
-    - each solution region becomes ``# your code here`` + ``raise NotImplementedError()`` (markdown:
-      "YOUR ANSWER HERE"), indented like its ``### BEGIN SOLUTION`` line; a solution cell without
-      markers is replaced whole; lines outside the markers stay;
+    - a top-level solution region becomes ``# your code here``, one ``NAME = None`` per answer the later
+      cells read, and ``print("exercise N is not answered yet")``, so Run All reaches the last cell; a
+      region inside a function or loop becomes ``raise NotImplementedError()`` (nbgrader's stub); a
+      markdown answer becomes "YOUR ANSWER HERE"; a solution cell without markers is replaced whole; lines
+      outside the markers stay, indented like the marker;
     - hidden tests (``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``) are removed;
-    - every output and execution count is cleared, in every code cell: a figure or a printed number
-      after an exercise can give its answer away, and students run the notebook anyway;
+    - every output and execution count is cleared, in every code cell; solution cells lose their
+      attachments (a pasted image can hold the answer);
     - widget state (``metadata.widgets``) and execution timings are dropped;
     - solution cells become undeletable, check cells undeletable and read-only (as nbgrader does).
 
-    ``name`` only labels errors. Raises ReleaseError for a malformed region, or for a region in a cell
-    that is not marked as a solution (or, for hidden tests, a graded) cell: nbgrader refuses those too.
+    ``name`` only labels errors. Raises ReleaseError for a malformed region, a region in a cell not marked
+    as a solution (or, for hidden tests, a graded) cell, or nbgrader metadata that is not a dict.
     """
     original, nb = nb, copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        try:
+            nbgrader_meta(cell)
+        except ReleaseError as error:
+            raise ReleaseError(f"{name}, cell {index + 1}: {error}") from None
+    found = {exercise.solution: exercise for exercise in exercises(nb)}
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("celltoolbar", None)
     for index, cell in enumerate(nb.cells):
         where = f"{name}, {cell_name(cell, index)}"
-        source = _source(cell)
+        source = source_of(cell)
+        exercise = found.get(index)
         try:
             source, hidden = replace_region(source, HIDDEN_TEST_MARKERS)
-            stub = CODE_STUB if cell.cell_type == "code" else (TEXT_STUB,)
-            source, solved = replace_region(source, SOLUTION_MARKERS, stub)
+            if cell.cell_type != "code":
+                stub = (TEXT_STUB,)
+                source, solved = replace_region(source, SOLUTION_MARKERS, stub)
+            else:
+                source, solved = _stub_code(source, exercise)
         except ReleaseError as error:
             raise ReleaseError(f"{where}: {error}") from None
         if hidden and not nbgrader_meta(cell).get("grade"):
@@ -141,7 +121,10 @@ def student_copy(nb, *, name: str = "notebook"):
             raise ReleaseError(f"{where}: a solution region in a cell that is not a solution cell; "
                                "set its metadata nbgrader.solution to true (or remove the markers)")
         if is_solution_cell(cell) and not solved:
-            source = "\n".join(stub)
+            source = "\n".join(_not_answered_stub(exercise.number, exercise.answers) if cell.cell_type == "code"
+                               and exercise else (TEXT_STUB,) if cell.cell_type != "code" else CODE_STUB)
+        if is_solution_cell(cell):
+            cell.pop("attachments", None)
         cell.source = source
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -158,53 +141,136 @@ def student_copy(nb, *, name: str = "notebook"):
     return nb
 
 
+def _stub_code(source: str, exercise) -> tuple[str, bool]:
+    """A code cell's source with its solution regions stubbed: top-level regions by the "not answered"
+    stub (answers bound by that region set to None), indented ones by nbgrader's."""
+    kept, inside, found, region, indent = [], False, False, [], ""
+    begin, end = SOLUTION_MARKERS
+    for line in source.split("\n"):
+        if begin in line:
+            if inside:
+                raise ReleaseError(f"a second '{begin}' line before '{end}'")
+            inside = found = True
+            region, indent = [], line[: len(line) - len(line.lstrip())]
+        elif end in line:
+            if not inside:
+                raise ReleaseError(f"an '{end}' line without '{begin}' before it")
+            inside = False
+            if indent == "" and exercise is not None:
+                names = [n for n in bound_names("\n".join(region)) if n in exercise.answers]
+                kept.extend(_not_answered_stub(exercise.number, names))
+            else:
+                kept.extend(indent + stub_line for stub_line in CODE_STUB)
+        elif inside:
+            region.append(line)
+        else:
+            kept.append(line)
+    if inside:
+        raise ReleaseError(f"'{begin}' without a matching '{end}' line")
+    return "\n".join(kept), found
+
+
+def _stub_lines() -> set[str]:
+    return {*CODE_STUB, TEXT_STUB, "", "# YOUR CODE HERE"}
+
+
 def solution_lines(nb) -> set[str]:
     """The stripped, non-blank lines of ``nb``'s answers (solution regions, solution cells without
     markers) and hidden tests that appear nowhere else in its sources: what a student copy must not hold."""
     inside, outside = set(), set()
     for cell in nb.cells:
-        source = _source(cell)
+        source = source_of(cell)
         whole = is_solution_cell(cell) and not any(marker in source for marker in SOLUTION_MARKERS)
         rest = "" if whole else replace_region(source, SOLUTION_MARKERS)[0]
         rest = replace_region(rest, HIDDEN_TEST_MARKERS)[0]
         kept = {line.strip() for line in rest.split("\n")}
         inside |= {line.strip() for line in source.split("\n")} - kept
         outside |= kept
-    return {line for line in inside - outside - set(CODE_STUB) - {TEXT_STUB, ""} if not has_marker(line)}
+    return {line for line in inside - outside - _stub_lines() if not has_marker(line)}
+
+
+def _texts(cell) -> list[str]:
+    """Everything a cell shows or carries, as text: source, outputs, metadata, attachment names and data."""
+    texts = [source_of(cell)]
+    for output in cell.get("outputs", []):
+        texts.append(json.dumps(output, ensure_ascii=False) if not isinstance(output, str) else output)
+        texts += [str(output.get("text", "")), str(output.get("traceback", ""))]
+        texts += [str(value) for value in (output.get("data") or {}).values()]
+    texts.append(json.dumps(cell.get("metadata", {}), ensure_ascii=False, default=str))
+    texts.append(json.dumps(cell.get("attachments", {}), ensure_ascii=False, default=str))
+    return texts
 
 
 def leaked_lines(instructor, student) -> list[str]:
     """The ``solution_lines`` of the ``instructor`` notebook that the ``student`` notebook still shows:
-    as a line of a cell's source, or (lines of 8 characters or more) inside an output. Empty for a good
-    student copy."""
+    as a line of a cell's source, or (lines of 8 characters or more) inside an output, the metadata or
+    an attachment. Empty for a good student copy."""
     secret = solution_lines(instructor)
     leaks = []
     for index, cell in enumerate(student.cells):
-        lines = {line.strip() for line in _source(cell).split("\n")}
-        outputs = [str(output) for output in cell.get("outputs", [])]
+        lines = {line.strip() for line in source_of(cell).split("\n")}
+        others = _texts(cell)[1:]
         leaks += [f"{cell_name(cell, index)}: {line}" for line in sorted(secret)
-                  if line in lines or (len(line) >= 8 and any(line in text for text in outputs))]
+                  if line in lines or (len(line) >= 8 and any(line in text for text in others))]
+    notebook_meta = json.dumps(student.get("metadata", {}), ensure_ascii=False, default=str)
+    leaks += [f"notebook metadata: {line}" for line in sorted(secret) if len(line) >= 8 and line in notebook_meta]
     return leaks
 
 
 def marker_lines(nb) -> list[str]:
-    """Every line of ``nb`` (sources and outputs) that holds a solution or hidden-test marker."""
+    """Every line of ``nb`` (sources, outputs, metadata, attachments) that holds a solution or hidden-test
+    marker."""
     found = []
     for index, cell in enumerate(nb.cells):
-        texts = [_source(cell)]
-        for output in cell.get("outputs", []):
-            texts.append(str(output.get("text", "")) + str(output.get("data", "")) + str(output.get("traceback", "")))
-        for text in texts:
-            found += [f"{cell_name(cell, index)}: {line.strip()}" for line in text.split("\n") if has_marker(line)]
+        for text in _texts(cell):
+            found += [f"{cell_name(cell, index)}: {line.strip()[:80]}" for line in text.split("\n")
+                      if has_marker(line)]
+    meta = json.dumps(nb.get("metadata", {}), ensure_ascii=False, default=str)
+    found += [f"notebook metadata: {line.strip()[:80]}" for line in meta.split("\n") if has_marker(line)]
     return found
 
 
-def is_student_copy(nb) -> bool:
-    """True if ``nb`` has solution cells and none of them still holds an answer (no markers, only stubs)."""
-    solutions = [cell for cell in nb.cells if is_solution_cell(cell)]
-    if not solutions or any(has_marker(_source(cell)) for cell in nb.cells):
-        return False
-    return all(CODE_STUB[1] in _source(cell) or TEXT_STUB in _source(cell) for cell in solutions)
+def value_patterns(value) -> list[tuple[str, re.Pattern]]:
+    """How an answer's value could be written: (the form, a pattern finding it) for each number of it, as
+    it prints, rounded to 3 or 4 decimals, or cut after 5 or more decimals. Trivial values are left out,
+    since they appear everywhere for other reasons: whole numbers below 100 (layer sizes, shapes, counts)
+    and decimals of 3 characters or fewer (0.5, 2.5)."""
+    if value is None or isinstance(value, (bool, str)):
+        return []
+    patterns = []
+    for v in [float(x) for x in _flat(value)]:
+        if v == round(v):
+            if abs(v) >= 100:
+                patterns.append((str(int(v)), re.compile(rf"(?<![\w.]){int(v)}(?![\w])")))
+            continue
+        if len(repr(v)) <= 4:   # 0.5, -2.5: too common to mean anything
+            continue
+        forms = {form.rstrip("0") for form in (repr(v), f"{v:.4f}", f"{v:.3f}")}
+        patterns += [(form, re.compile(rf"(?<![\w.]){re.escape(form)}(?!\d)")) for form in sorted(forms)
+                     if len(form) > 4]
+        whole, _, decimals = repr(abs(v)).partition(".")
+        if len(decimals) > 4 and "e" not in decimals:   # more digits of it, cut anywhere after the 4th decimal
+            cut = ("-" if v < 0 else "") + f"{whole}.{decimals[:4]}"
+            patterns.append((cut + "...", re.compile(rf"(?<![\w.]){re.escape(cut)}\d")))
+    return patterns
+
+
+def _flat(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [x for item in value for x in _flat(item)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def leaked_values(student, values: dict[str, object]) -> list[str]:
+    """Where the student notebook still shows an answer's value (``values``: answer name -> value, as
+    ``hlkit.grading.answer_values`` returns them): in any cell's source, outputs, metadata or attachments."""
+    leaks = []
+    for answer, value in values.items():
+        for form, pattern in value_patterns(value):
+            for index, cell in enumerate(student.cells):
+                if any(pattern.search(text) for text in _texts(cell)):
+                    leaks.append(f"{cell_name(cell, index)} shows {form}, the value of the answer {answer}")
+    return leaks
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -219,14 +285,45 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike) -> list[tuple[Path, Path]]:
+def _walk(src: Path, notes: list[str]) -> list[Path]:
+    """Every file under ``src`` (skipping hidden and cache folders), following symlinked folders (each
+    one followed is named in ``notes``; a loop or a broken link is refused)."""
+    files, seen = [], {src.resolve()}
+    for folder, dirs, names in os.walk(src, followlinks=True):
+        folder = Path(folder)
+        for d in list(dirs):
+            path = folder / d
+            if _skipped(path.relative_to(src)):
+                dirs.remove(d)
+            elif path.is_symlink():
+                target = path.resolve()
+                if target in seen or _inside(src.resolve(), target):
+                    raise ReleaseError(f"SRC: the symlinked folder {str(path)!r} points back into "
+                                       f"{str(target)!r} (a loop); remove the link or release its target")
+                seen.add(target)
+                notes.append(f"followed the symlinked folder {path} -> {target}: its files are copied")
+        for n in names:
+            path = folder / n
+            if _skipped(path.relative_to(src)):
+                continue
+            if path.is_symlink() and not path.exists():
+                raise ReleaseError(f"SRC: {str(path)!r} is a broken symlink (it points to "
+                                   f"{os.readlink(path)!r}); remove it or fix its target")
+            files.append(path)
+    return sorted(files)
+
+
+def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike,
+                 notes: list[str] | None = None) -> list[tuple[Path, Path]]:
     """The (source file, target file) pairs ``release`` would write, after checking every argument.
 
-    A folder source contributes every file under it (notebooks and data alike) at the same relative path;
-    a file source goes to the top of ``dest``. Raises ReleaseError naming SRC or DEST for a missing
-    source, a DEST equal to or inside a source folder (or the folder of a source notebook), a DEST that
-    is a file, or two sources that would land on the same target.
+    A folder source contributes every file under it (notebooks and data alike, symlinked folders
+    followed and named in ``notes``) at the same relative path; a file source goes to the top of
+    ``dest``. Raises ReleaseError naming SRC or DEST for a missing source, a DEST equal to or inside a
+    source folder (or the folder of a source notebook), a DEST that is a file, or two sources that would
+    land on the same target.
     """
+    notes = [] if notes is None else notes
     if not sources:
         raise ReleaseError("SRC: give at least one notebook or folder to release")
     dest = Path(dest).resolve()
@@ -245,14 +342,13 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike) 
                 else ("inside SRC" if src.is_dir() else "inside the folder of SRC")
             raise ReleaseError(f"DEST {str(dest)!r} is {where} {str(given)!r}: student copies would mix with "
                                "the instructor copies; choose a folder outside it, e.g. ../student")
-        files = sorted(p for p in src.rglob("*") if p.is_file() and not _skipped(p.relative_to(src))) \
-            if src.is_dir() else [src]
+        files = _walk(src, notes) if src.is_dir() else [src]
         for file in files:
             target = dest / file.relative_to(folder if src.is_dir() else src.parent)
             if target in plan.values():
                 raise ReleaseError(f"SRC: two sources would both be written to {str(target)!r}")
             plan[file] = target
-    originals = set(plan)
+    originals = {file.resolve() for file in plan}
     for target in plan.values():
         if not _inside(target.resolve(), dest):   # a symlinked folder under DEST pointing elsewhere
             raise ReleaseError(f"DEST: {str(target)!r} would be written outside DEST {str(dest)!r}")
@@ -263,19 +359,57 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike) 
     return list(plan.items())
 
 
-def release(sources: Sequence[str | os.PathLike], dest: str | os.PathLike, *, force: bool = False) -> list[Path]:
+def _as_text(file: Path) -> str | None:
+    """The file's text (HTML without its tags, entities decoded), or None for a binary file."""
+    data = file.read_bytes()
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if file.suffix.lower() in (".html", ".htm", ".xml", ".svg"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return text
+
+
+def file_leaks(file: Path, secrets: set[str]) -> list[str]:
+    """Why the text file ``file`` must not be handed out: lines holding solution or hidden-test markers,
+    or lines of a solution (``secrets``, as ``solution_lines`` gives them). Empty for a clean or binary file."""
+    text = _as_text(file)
+    if text is None:
+        return []
+    lines = [line.strip() for line in text.split("\n")]
+    found = [f"a marker line: {line[:80]}" for line in lines if has_marker(line)]
+    found += [f"a line of a solution: {line[:80]}" for line in sorted(secrets) if line in lines
+              or (len(line) >= 12 and line in text)]
+    return found
+
+
+def release(sources: Sequence[str | os.PathLike], dest: str | os.PathLike, *, force: bool = False,
+            values: bool = False, timeout: int = 300, log: Callable[[str], None] | None = None) -> list[Path]:
     """Write student copies of ``sources`` (notebooks or folders of them) into ``dest``; return the
-    files written. Data files beside the notebooks are copied unchanged; hidden files and folders
-    (``.ipynb_checkpoints``) and ``__pycache__`` are skipped. Existing files in ``dest`` are replaced
-    only with ``force=True``. Every notebook is converted before anything is written, so a malformed
-    notebook leaves ``dest`` as it was. The sources are only read.
+    files written. Files beside the notebooks are copied unchanged, after a scan: a text file that holds a
+    solution marker or a solution line (a jupytext-paired ``.py``/``.md``, a ``solutions.py``, an exported
+    ``.html``) is refused, naming it. Hidden files and folders (``.ipynb_checkpoints``) and ``__pycache__``
+    are skipped; symlinked folders are followed (``log`` says which). Existing files in ``dest`` are replaced
+    only with ``force=True``.
+
+    With ``values=True`` every instructor notebook is first run in a kernel (``timeout`` seconds per cell)
+    to learn its answers' values, and a student copy that still shows one anywhere (a number in prose or
+    in non-solution code) is refused. Everything is checked before anything is written, so a refusal
+    leaves ``dest`` as it was. The sources are only read.
     """
-    plan = release_plan(sources, dest)
+    say = log or (lambda message: None)
+    notes: list[str] = []
+    plan = release_plan(sources, dest, notes)
+    for note in notes:
+        say(note)
     existing = [target for _, target in plan if target.exists()]
     if existing and not force:
         raise ReleaseError(f"DEST already holds {existing[0]} (and {len(existing) - 1} more files); "
                            "pass --force (force=True) to replace them")
-    copies = {}
+    copies, secrets = {}, set()
     for file, _ in plan:
         if file.suffix == ".ipynb":
             try:
@@ -283,227 +417,71 @@ def release(sources: Sequence[str | os.PathLike], dest: str | os.PathLike, *, fo
             except Exception as error:   # nbformat raises several types for a damaged file
                 raise ReleaseError(f"SRC: cannot read {str(file)!r} as a notebook: {error}") from None
             copies[file] = student_copy(nb, name=file.name)
+            secrets |= solution_lines(nb)
+            if values:
+                from .grading import answer_values
+
+                say(f"running {file.name} to learn its answers' values ...")
+                leaks = leaked_values(copies[file], answer_values(nb, file.parent, timeout=timeout))
+                if leaks:
+                    raise ReleaseError(f"SRC {file.name}: the student copy would still show an answer: {leaks[0]}"
+                                       f"{f' (and {len(leaks) - 1} more)' if len(leaks) > 1 else ''}; "
+                                       "reword that cell so it does not state the answer")
+    for file, _ in plan:
+        if file not in copies:
+            leaks = file_leaks(file, secrets)
+            if leaks:
+                raise ReleaseError(f"SRC: {str(file)!r} holds {leaks[0]}; it would hand out answers (a "
+                                   "paired script, an export or a solutions file?): delete or move it, then "
+                                   "release again")
+    written = []
     for file, target in plan:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if file in copies:
-            nbformat.write(copies[file], target)
-        else:
-            shutil.copy2(file, target)
-    return [target for _, target in plan]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Validation: run a notebook, read the verdict of every graded check
-
-
-@dataclass
-class CheckResult:
-    """One graded check cell after a run: ``error`` is the exception's name ("" if it passed)."""
-
-    name: str
-    index: int
-    error: str
-    message: str
-    ok: bool
-
-
-@dataclass
-class Report:
-    """What ``validate`` found in one notebook. ``ok`` says whether it behaved as ``expected``."""
-
-    path: Path
-    kind: str                 # "instructor" or "student"
-    seconds: float
-    checks: list[CheckResult] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)   # errors outside the checks, a dead kernel, ...
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(check.ok for check in self.checks)
-
-
-def _first_line(text: str, limit: int = 90) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text)).strip().split("\n")[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _error(cell) -> tuple[str, str] | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return output.get("ename", "Error"), _first_line(output.get("evalue", ""))
-    return None
-
-
-def _printed(cell) -> str:
-    for output in cell.get("outputs", []):
-        for line in str(output.get("text", "")).split("\n"):
-            if line.startswith("✓"):
-                return _first_line(line)
-    return "no error"
-
-
-def validate(path: str | os.PathLike, *, student: bool | None = None, timeout: int = 300,
-             kernel_name: str = "python3") -> Report:
-    """Run the notebook at ``path`` top to bottom in a fresh kernel (errors do not stop the run; nothing
-    is saved), then ``judge`` it. ``student=None`` tells the kinds apart by their solution cells (stubs
-    only: a student copy). ``timeout`` is in seconds per cell.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    student = is_student_copy(nb) if student is None else student
-    start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
-                            interrupt_on_timeout=True, store_widget_state=False,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
-    problems = []
-    try:
-        client.execute()
-    except DeadKernelError as error:
-        problems.append(f"the kernel died: {_first_line(error)}")
-    report = judge(nb, student=student, path=path, seconds=time.perf_counter() - start)
-    report.problems[:0] = problems
-    return report
-
-
-def judge(nb, *, student: bool, path: str | os.PathLike = "notebook.ipynb", seconds: float = 0.0) -> Report:
-    """The verdict on an executed notebook ``nb`` (outputs in place, as nbclient leaves them).
-
-    An instructor copy (``student=False``) must hold no error anywhere, so every graded check passes.
-    A student copy must fail every graded check with NotImplementedError, AssertionError (hl.check's
-    CheckFailed) or NameError, and hold no error before its first solution cell (a broken setup).
-    """
-    report = Report(Path(path), "student" if student else "instructor", seconds)
-    first_solution = next((i for i, cell in enumerate(nb.cells) if is_solution_cell(cell)), len(nb.cells))
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        error = _error(cell)
-        if is_check_cell(cell):
-            if error is None:
-                report.checks.append(CheckResult(cell_name(cell, index), index, "", _printed(cell), not student))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if file in copies:
+                nbformat.write(copies[file], target)
             else:
-                ok = student and error[0] in UNSOLVED_ERRORS
-                report.checks.append(CheckResult(cell_name(cell, index), index, error[0], error[1], ok))
-        elif error is not None and (not student or index < first_solution):
-            report.problems.append(f"{cell_name(cell, index)} failed: " + ": ".join(filter(None, error)))
-    return report
-
-
-def notebooks_in(paths: Iterable[str | os.PathLike], *, argument: str = "PATHS") -> list[Path]:
-    """The notebooks named by ``paths`` (files, or folders searched recursively), sorted, without
-    checkpoints. Raises ReleaseError naming ``argument`` and a path that does not exist or holds no notebook."""
-    found = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            inner = sorted(p for p in path.rglob("*.ipynb") if not _skipped(p.relative_to(path)))
-            if not inner:
-                raise ReleaseError(f"{argument}: folder {str(given)!r} holds no notebook (.ipynb)")
-            found += inner
-        elif path.is_file() and path.suffix == ".ipynb":
-            found.append(path)
-        else:
-            raise ReleaseError(f"{argument}: {str(given)!r} is neither a notebook (.ipynb) nor a folder")
-    return found
+                shutil.copy2(file, target)
+        except OSError as error:
+            raise ReleaseError(f"DEST: cannot write {str(target)!r}: {error.strerror or error}"
+                               f"{f' ({len(written)} files written before it)' if written else ''}") from None
+        written.append(target)
+    return written
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Links to hand out
+# A student repository's README
 
 
-@dataclass(frozen=True)
-class LessonLink:
-    notebook: str          # path inside the repository, e.g. "notebooks/01_what_a_hidden_layer_does.ipynb"
-    title: str
-    binder: str
-    hub: str | None
+def student_readme(notebooks: Sequence[str], *, title: str = "Hidden layers: lessons") -> str:
+    """The README of a repository that holds student copies: what is in it and how to set it up, with
+    no link to the instructor's repository and no answer. ``notebooks``: paths inside the repository."""
+    lessons = "\n".join(f"- `{path}`" for path in notebooks)
+    return f"""# {title}
 
+The lessons of this course, as Jupyter notebooks, with the hlkit package they use. Each lesson ends
+with exercises: write your answer where a cell says `# your code here`, run it, then run the check
+cell below it. A check prints ✓ when your answer is right, or says what kind of mistake it sees.
 
-def check_url(name: str, url: str) -> str:
-    """``url`` without a trailing slash, or ValueError naming ``name`` unless it is an http(s) URL with a host."""
-    if not isinstance(url, str):
-        raise TypeError(f"{name} must be a URL (str); got {type(url).__name__} instead")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{name} must be a web address starting with http:// or https://, e.g. "
-                         f"https://github.com/OWNER/REPO; got {url!r} instead")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{name} must be a plain address without '?' or '#' parts; got {url!r} instead")
-    return url.strip().rstrip("/")
+## Set up (once)
 
+You need Python 3.10 or newer. In a terminal, inside this folder:
 
-def repo_from_git(url: str) -> str:
-    """An https address for a git remote: ``git@github.com:owner/repo.git`` -> ``https://github.com/owner/repo``."""
-    match = re.fullmatch(r"(?:ssh://)?git@([^:/]+)[:/](.+?)(?:\.git)?/?", url.strip())
-    if match:
-        return f"https://{match.group(1)}/{match.group(2)}"
-    return re.sub(r"\.git/?$", "", url.strip())
+```bash
+python -m venv .venv
+source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
+pip install torch --index-url https://download.pytorch.org/whl/cpu
+pip install -e .
+jupyter lab notebooks
+```
 
+If your course gives you a Binder or JupyterHub link, you need none of this: open the link.
 
-def binder_url(repo: str, notebook: str, *, branch: str = "main", binder: str = "https://mybinder.org") -> str:
-    """A Binder link that builds ``repo`` at ``branch`` (from its binder/ folder) and opens ``notebook``
-    (a path inside the repository) in JupyterLab. GitHub and GitLab repositories get their short form,
-    any other git host the generic ``/v2/git/`` one."""
-    repo, binder = check_url("repo", repo), check_url("binder", binder)
-    host, path = urlsplit(repo).netloc.lower(), urlsplit(repo).path.strip("/")
-    path = re.sub(r"\.git$", "", path)
-    ref = quote(branch, safe="")
-    if host == "github.com" and path.count("/") == 1:
-        spec = f"gh/{path}/{ref}"
-    elif host == "gitlab.com":
-        spec = f"gl/{quote(path, safe='')}/{ref}"
-    else:
-        spec = f"git/{quote(repo, safe='')}/{ref}"
-    return f"{binder}/v2/{spec}?" + urlencode({"urlpath": f"lab/tree/{notebook}"}, quote_via=quote, safe="")
+## Lessons
 
+{lessons}
 
-def nbgitpuller_url(hub: str, repo: str, notebook: str, *, branch: str = "main") -> str:
-    """An nbgitpuller link: opening it on the JupyterHub ``hub`` clones (first time) or merges (later)
-    ``repo`` into the user's home as a folder named like the repository, then opens ``notebook`` (a path
-    inside the repository) in JupyterLab. The hub must have nbgitpuller installed."""
-    hub, repo = check_url("hub", hub), check_url("repo", repo)
-    hub = re.sub(r"/hub$", "", hub)
-    folder = re.sub(r"\.git$", "", urlsplit(repo).path.rstrip("/").split("/")[-1])
-    query = urlencode({"repo": repo, "urlpath": f"lab/tree/{folder}/{notebook}", "branch": branch},
-                      quote_via=quote, safe="")
-    return f"{hub}/hub/user-redirect/git-pull?{query}"
-
-
-def notebook_title(nb) -> str:
-    """The first markdown heading of ``nb`` (without the #s), or "" if it has none."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in _source(cell).split("\n"):
-                if line.lstrip().startswith("#"):
-                    return line.lstrip("# ").strip()
-    return ""
-
-
-def lesson_links(notebooks: Iterable[str | os.PathLike], *, repo: str, branch: str = "main",
-                 hub: str | None = None, binder: str = "https://mybinder.org",
-                 root: str | os.PathLike = ".") -> list[LessonLink]:
-    """One ``LessonLink`` per notebook: its Binder link and, with ``hub``, its nbgitpuller link.
-
-    ``notebooks`` are files inside the repository checkout at ``root``; their paths relative to ``root``
-    are the paths in the links. ``repo`` is the repository's https address; ``branch`` the one to open.
-    """
-    repo = check_url("repo", repo_from_git(repo) if isinstance(repo, str) else repo)
-    if not isinstance(branch, str) or not re.fullmatch(r"[\w./-]+", branch) or ".." in branch:
-        raise ValueError(f"branch must be a git branch name such as 'main'; got {branch!r} instead")
-    if hub is not None:
-        check_url("hub", hub)
-    root = Path(root).resolve()
-    links = []
-    for given in notebooks:
-        path = Path(given).resolve()
-        if not _inside(path, root):
-            raise ValueError(f"notebooks must lie inside the repository checkout {str(root)!r}; "
-                             f"got {str(given)!r} (run hlkit links from the repository root)")
-        relative = path.relative_to(root).as_posix()
-        title = notebook_title(nbformat.read(path, as_version=4)) if path.exists() else ""
-        links.append(LessonLink(relative, title, binder_url(repo, relative, branch=branch, binder=binder),
-                                nbgitpuller_url(hub, repo, relative, branch=branch) if hub else None))
-    return links
+Run each notebook from the top (*Run → Run All Cells*). An exercise you have not answered yet prints
+"exercise N is not answered yet" and the rest of the lesson still runs. Save your work often and hand in
+the notebooks the way your instructor asked.
+"""

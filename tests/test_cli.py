@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 import pytest
 
-from hlkit import cli
+from hlkit import cli, grading
 from hlkit import release as rel
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "lesson"
@@ -31,14 +31,47 @@ def run(capsys, *argv):
 # release
 
 
-def test_release_command(capsys, course, tmp_path):
-    code, out, _ = run(capsys, "release", course, tmp_path / "student")
+def test_release_command(capsys, course, tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    code, out, _ = run(capsys, "release", course, tmp_path / "student")   # runs the notebook: the value scan
     assert code == 0
     assert "1 student notebooks and 1 other files" in out and "hlkit validate --student" in out
+    assert "running tiny_lesson.ipynb to learn its answers' values" in out and "answer values scanned" in out
     assert rel.is_student_copy(nbformat.read(tmp_path / "student" / "tiny_lesson.ipynb", as_version=4))
     code, _, err = run(capsys, "release", course, tmp_path / "student")
     assert code == 2 and "--force" in err
-    assert run(capsys, "release", "--force", course, tmp_path / "student")[0] == 0
+    assert run(capsys, "release", "--force", "--skip-values", course, tmp_path / "student")[0] == 0
+
+
+def test_release_student_repo_writes_a_readme_for_learners(capsys, course, tmp_path):
+    code, out, _ = run(capsys, "release", "--student-repo", "--skip-values", course, tmp_path / "repo")
+    assert code == 0 and (tmp_path / "repo" / "notebooks" / "tiny_lesson.ipynb").exists()
+    readme = (tmp_path / "repo" / "README.md").read_text()
+    assert "pip install -e ." in readme and "jupyter lab notebooks" in readme
+    assert "`notebooks/tiny_lesson.ipynb`" in readme and "not answered yet" in readme
+    for secret in ("BEGIN SOLUTION", "polyfit", "github.com", "mybinder", "hlkit.git", "make setup"):
+        assert secret not in readme
+    code, _, err = run(capsys, "release", "--student-repo", "--skip-values", course, tmp_path / "repo")
+    assert code == 2 and "--force" in err
+
+
+def test_release_errors_are_one_line(capsys, course, tmp_path, monkeypatch):
+    nb = nbformat.read(course / "tiny_lesson.ipynb", as_version=4)
+    nb.cells[3].metadata["nbgrader"] = "solution"
+    nbformat.write(nb, course / "tiny_lesson.ipynb")
+    code, _, err = run(capsys, "release", "--skip-values", course, tmp_path / "student")
+    assert code == 2 and err.count("\n") == 1 and "must be a dict" in err and "tiny_lesson.ipynb, cell 4" in err
+    (tmp_path / "file").write_text("x")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x.ipynb"))
+    monkeypatch.setattr(grading, "validate", denied)
+    code, _, err = run(capsys, "validate", tmp_path / "file")
+    assert code == 2
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
+    code, out, err = run(capsys, "validate", tmp_path / "x.ipynb")
+    assert code == 1 and err == f"hlkit validate: error: '{tmp_path / 'x.ipynb'}' Permission denied\n"
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize("args, message", [
@@ -74,7 +107,7 @@ def test_validate_table_and_exit_codes(capsys, course, monkeypatch):
     good = rel.Report(course / "tiny_lesson.ipynb", "instructor", 1.5, [
         rel.CheckResult("l99-ex1-check", 4, "", "✓ slope(points): correct", True),
         rel.CheckResult("l99-ex2-check", 7, "", "✓ mean_y: correct", True)])
-    monkeypatch.setattr(rel, "validate", fake_validate({"tiny_lesson.ipynb": good}))
+    monkeypatch.setattr(grading, "validate", fake_validate({"tiny_lesson.ipynb": good}))
     code, out, _ = run(capsys, "validate", course)
     assert code == 0
     assert "l99-ex1-check  passes    passes  ok  ✓ slope(points): correct" in out
@@ -82,11 +115,19 @@ def test_validate_table_and_exit_codes(capsys, course, monkeypatch):
     bad = rel.Report(course / "tiny_lesson.ipynb", "student", 1.5, [
         rel.CheckResult("l99-ex1-check", 4, "NotImplementedError", "", True),
         rel.CheckResult("l99-ex2-check", 7, "", "✓ mean_y: correct", False)], ["cell 2 failed: OSError: x"])
-    monkeypatch.setattr(rel, "validate", fake_validate({"tiny_lesson.ipynb": bad}))
+    monkeypatch.setattr(grading, "validate", fake_validate({"tiny_lesson.ipynb": bad}))
     code, out, _ = run(capsys, "validate", "--student", course / "tiny_lesson.ipynb")
     assert code == 1
     assert "l99-ex2-check  fails     passes               WRONG" in out
     assert "NOT OK" in out and "problem: cell 2 failed" in out
+
+
+def test_validate_never_says_ok_for_no_checks(capsys, course, monkeypatch):
+    empty = rel.Report(course / "tiny_lesson.ipynb", "instructor", 1.0, [])
+    monkeypatch.setattr(grading, "validate", fake_validate({"tiny_lesson.ipynb": empty}))
+    code, out, _ = run(capsys, "validate", course)
+    assert code == 1 and "NOT OK" in out and "no graded check cell" in out
+    assert not any(line.startswith("OK") for line in out.splitlines())
 
 
 def test_validate_errors(capsys, tmp_path):
@@ -159,6 +200,20 @@ def test_links_refuse_bad_urls(capsys, tmp_path, monkeypatch, argv, message):
     args = ["links", *argv] + ([] if "--repo" in argv else ["--repo", "https://github.com/someone/hlkit"])
     code, out, err = run(capsys, *args)
     assert code == 2 and message in err and out == ""
+
+
+def test_links_refuse_notebooks_that_hold_solutions(capsys, tmp_path, monkeypatch):
+    notebooks = lesson_folder(tmp_path)
+    shutil.copy(FIXTURE / "tiny_lesson.ipynb", notebooks / "02_tiny.ipynb")
+    monkeypatch.chdir(tmp_path / "repo")
+    code, out, err = run(capsys, "links", "--repo", "https://github.com/someone/hlkit")
+    assert code == 2 and out == "" and "still hold solutions" in err and "02_tiny.ipynb" in err
+    code, out, err = run(capsys, "links", "--force", "--repo", "https://github.com/someone/hlkit")
+    assert code == 0 and "WARNING" in err and "02_tiny.ipynb" in out
+    rel.release([FIXTURE / "tiny_lesson.ipynb"], tmp_path / "student")
+    shutil.copy(tmp_path / "student" / "tiny_lesson.ipynb", notebooks / "02_tiny.ipynb")   # a student copy: fine
+    code, _, err = run(capsys, "links", "--repo", "https://github.com/someone/hlkit")
+    assert code == 0 and err == ""
 
 
 def test_links_without_repo_or_remote(capsys, tmp_path, monkeypatch):

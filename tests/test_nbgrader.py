@@ -1,11 +1,14 @@
 """The lessons work with real nbgrader: ``generate_assignment`` accepts them and releases no answer, its student
-copies match ``hlkit release`` line for line, and ``autograde`` scores a solved and an unsolved submission.
+copies match ``hlkit release`` line for line (but for the stubs), and ``autograde`` (with the course set-up of
+docs/instructors.md: ``add_missing_cells`` on) scores the fixture's simulated learners exactly as
+``hlkit validate --instructor`` does, hlkit's own student copies included.
 
 nbgrader is a test dependency (pyproject's ``test`` extra): if it is missing this fails, it does not skip.
 Runs offline: nbgrader only reads the course folder built in tmp_path.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_grading import EXPECTED, submissions
 
 from hlkit import release as rel
 
@@ -39,7 +43,8 @@ def course(tmp_path_factory):
 
     course = tmp_path_factory.mktemp("course")
     (course / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'hlkit'\n")
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'hlkit'\n"
+        "c.OverwriteCells.add_missing_cells = True\n")
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     for path in [FIXTURE / "tiny_lesson.ipynb", FIXTURE / "points.csv", *LESSONS]:
@@ -64,34 +69,39 @@ def test_generate_assignment_releases_no_solution(course):
         assert rel.is_student_copy(student), source.name
 
 
+STUB = re.compile(r"^\s*(# your code here|# YOUR CODE HERE|raise NotImplementedError\(\)|\w+ = None|"
+                  r'print\("exercise \d+ is not answered yet"\))$')
+
+
 def test_hlkit_release_matches_nbgrader(course):
-    """Same cells, same sources: hlkit's stub comment is lower case, nbgrader's upper case."""
+    """Same cells, same sources but for the stub lines: nbgrader's raises NotImplementedError, hlkit's sets the
+    answers to None and prints "exercise N is not answered yet" (so Run All goes on)."""
     for source in notebooks(course):
         ours = rel.student_copy(nbformat.read(source, as_version=4))
         theirs = nbformat.read(course / "release" / ASSIGNMENT / source.name, as_version=4)
         assert len(ours.cells) == len(theirs.cells), source.name
         for mine, other in zip(ours.cells, theirs.cells, strict=True):
-            assert mine.source == other.source.replace("# YOUR CODE HERE", "# your code here"), source.name
+            kept = [[line for line in cell.source.split("\n") if not STUB.match(line)] for cell in (mine, other)]
+            assert kept[0] == kept[1], source.name
             assert mine.metadata.get("editable") == other.metadata.get("editable")
             assert mine.metadata.get("deletable") == other.metadata.get("deletable")
 
 
-def test_autograde_scores_solved_and_unsolved(course):
-    """alice hands in the instructor copy, bob the untouched student copy; only the fixture is graded
-    (running every lesson twice would take minutes)."""
+def test_autograde_scores_the_simulated_learners(course, tmp_path):
+    """The learners of tests/test_grading.py (right, blank hlkit copy, cheat, deleted checks, edited checks, ...)
+    handed in to nbgrader: autograde gives each the points hlkit validate --instructor gives."""
     from nbgrader.api import Gradebook
 
-    for student, folder in [("alice", course / "source" / ASSIGNMENT), ("bob", course / "release" / ASSIGNMENT)]:
-        submitted = course / "submitted" / student / ASSIGNMENT
+    folder = submissions(tmp_path)
+    for learner in EXPECTED:
+        submitted = course / "submitted" / learner / ASSIGNMENT
         submitted.mkdir(parents=True)
         for name in ("tiny_lesson.ipynb", "points.csv"):
-            shutil.copy(folder / name, submitted)
+            shutil.copy(folder / learner / name, submitted)
     nbgrader(course, "autograde", ASSIGNMENT, "--notebook", "tiny_lesson")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        scores = {}
-        for student in ("alice", "bob"):
-            notebook = gradebook.find_submission_notebook("tiny_lesson", ASSIGNMENT, student)
-            scores[student] = {grade.name: grade.score for grade in notebook.grades}
-    # l99-ex1-check also runs the hidden test, restored by autograde; the written answer waits for a person
-    assert scores["alice"] == {"l99-ex1-check": 2.0, "l99-ex2-check": 1.0, "l99-ex3-solution": 0.0}
-    assert scores["bob"] == {"l99-ex1-check": 0.0, "l99-ex2-check": 0.0, "l99-ex3-solution": 0.0}
+        for learner, (ex1, ex2, _) in EXPECTED.items():
+            notebook = gradebook.find_submission_notebook("tiny_lesson", ASSIGNMENT, learner)
+            scores = {grade.name: grade.score for grade in notebook.grades}
+            # the written answer (l99-ex3-solution) waits for a person: 0 until graded by hand
+            assert scores == {"l99-ex1-check": ex1, "l99-ex2-check": ex2, "l99-ex3-solution": 0.0}, learner

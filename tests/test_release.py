@@ -1,5 +1,7 @@
-"""Student copies (hlkit.release): no answer left, stubs that raise, instructor copies untouched, safe paths;
-validation of both copies in a real kernel; and every real lesson released and run up to its first exercise."""
+"""Student copies (hlkit.release): no answer left (lines, markers, values, attachments, files beside the
+notebooks), "not answered yet" stubs, instructor copies untouched, safe paths and clear errors; validation of
+both copies in a real kernel; and every real lesson released, scanned for its answers' values and run to
+its last cell."""
 
 import hashlib
 import shutil
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lesson_answers import LESSONS, values
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -15,7 +18,6 @@ from hlkit import release as rel
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "data" / "lesson"
-LESSONS = sorted((ROOT / "notebooks").glob("0[1-8]*.ipynb"))
 SECRETS = ("np.polyfit", "points[:, 1].mean()", "secret generator", "slope of a flat line")
 
 
@@ -74,7 +76,8 @@ def test_student_copy_holds_no_solution_and_keeps_the_rest():
     # indentation of the stub follows the marker; lines outside the markers stay
     assert ('def slope(points):\n    """The least-squares slope of the points\' line."""\n'
             '    # your code here\n    raise NotImplementedError()\n\n\nprint(round(slope(points), 3))') in sources
-    assert "# the mean of the y column\n# your code here\nraise NotImplementedError()" in sources
+    assert ('# the mean of the y column\n# your code here\nmean_y = None\nprint("exercise 2 is not answered yet")'
+            in sources)
     assert sources[-1].endswith("Why is the slope exactly 2.5?\n\nYOUR ANSWER HERE")
     # the visible test stays, the hidden one goes
     assert sources[4] == 'hl.check.close("slope(points)", slope(points), 2.5, hint="fit a straight line to (x, y)")'
@@ -90,8 +93,39 @@ def test_stub_raises_not_implemented():
 
 
 def test_solution_cell_without_markers_is_replaced_whole():
-    student = rel.student_copy(new_notebook(cells=[sol("answer = 42")]))
-    assert student.cells[0].source == "# your code here\nraise NotImplementedError()"
+    student = rel.student_copy(new_notebook(cells=[sol("answer = 42", "l09-ex3-solution"), new_code_cell("answer")]))
+    assert student.cells[0].source == '# your code here\nanswer = None\nprint("exercise 3 is not answered yet")'
+
+
+def test_unanswered_stub_runs_and_leaves_the_answers_none(capsys):
+    nb = new_notebook(cells=[sol("x = 2\n### BEGIN SOLUTION\nhelper = x + 1\nresult = helper * 2\n### END SOLUTION",
+                                 "l09-ex1-solution"),
+                             new_code_cell("print(result)")])
+    student = rel.student_copy(nb)
+    assert student.cells[0].source == ('x = 2\n# your code here\nresult = None\n'
+                                       'print("exercise 1 is not answered yet")')   # helper: no later cell reads it
+    namespace = {}
+    exec(student.cells[0].source, namespace)
+    assert namespace["result"] is None and capsys.readouterr().out == "exercise 1 is not answered yet\n"
+
+
+def test_solution_attachments_are_dropped():
+    cell = new_markdown_cell("![answer](attachment:a.png)\n### BEGIN SOLUTION\nIt is 42.\n### END SOLUTION",
+                             metadata={"nbgrader": {"solution": True, "grade": True, "points": 1, "locked": False,
+                                                    "grade_id": "l09-ex1-text", "schema_version": 3}})
+    cell["attachments"] = {"a.png": {"image/png": "iVBORw0KGgoSECRET"}}
+    other = new_markdown_cell("![plot](attachment:b.png)")
+    other["attachments"] = {"b.png": {"image/png": "iVBORw0KGgoPLOT"}}
+    student = rel.student_copy(new_notebook(cells=[cell, other]))
+    assert "attachments" not in student.cells[0] and "SECRET" not in nbformat.writes(student)
+    assert student.cells[1]["attachments"] == other["attachments"]
+
+
+@pytest.mark.parametrize("meta", ["solution", ["grade"], 3])
+def test_nbgrader_metadata_that_is_not_a_dict_is_refused(meta):
+    cell = new_code_cell("x = 1", metadata={"nbgrader": meta})
+    with pytest.raises(rel.ReleaseError, match=r"lesson.ipynb, cell 2: cell metadata 'nbgrader' must be a dict"):
+        rel.student_copy(new_notebook(cells=[new_markdown_cell("# L"), cell]), name="lesson.ipynb")
 
 
 @pytest.mark.parametrize("source, message", [
@@ -186,6 +220,84 @@ def test_malformed_notebook_leaves_dest_empty(course, tmp_path):
     assert not (tmp_path / "student").exists()
 
 
+@pytest.mark.parametrize("name, text", [
+    ("tiny_lesson.py", "# %%\ndef slope(points):\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"),
+    ("tiny_lesson.md", "```python\nmean_y = points[:, 1].mean()\n```\n"),
+    ("solutions.py", "    x, y = points[:, 0], points[:, 1]\n    return float(np.polyfit(x, y, 1)[0])\n"),
+    ("export/tiny_lesson.html", '<div><span class="n">mean_y</span> <span class="o">=</span> <span class="n">points'
+                                '</span><span class="p">[:,</span> <span class="mi">1</span><span class="p">]'
+                                '</span><span class="o">.</span><span class="n">mean</span><span class="p">()'
+                                '</span></div>'),
+    ("notes.txt", "### BEGIN HIDDEN TESTS\n"),
+])
+def test_files_beside_the_notebooks_that_hold_answers_are_refused(course, tmp_path, name, text):
+    (course / name).parent.mkdir(exist_ok=True)
+    (course / name).write_text(text)
+    with pytest.raises(rel.ReleaseError, match=rf"SRC: .*{Path(name).name}.* holds a (marker line|line of a solution)"):
+        rel.release([course], tmp_path / "student")
+    assert not (tmp_path / "student").exists()
+
+
+def test_clean_text_and_binary_files_are_copied(course, tmp_path):
+    (course / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (course / "image.png").write_bytes(bytes(range(256)))
+    written = rel.release([course], tmp_path / "student")
+    assert {p.name for p in written} == {"tiny_lesson.ipynb", "points.csv", "helpers.py", "image.png"}
+
+
+def test_symlinked_folders_are_followed_and_named(course, tmp_path):
+    data = tmp_path / "shared_data"
+    data.mkdir()
+    (data / "extra.csv").write_text("1,2\n")
+    (course / "data").symlink_to(data)
+    notes = []
+    rel.release([course], tmp_path / "student", log=notes.append)
+    assert (tmp_path / "student" / "data" / "extra.csv").read_text() == "1,2\n"
+    assert len(notes) == 1 and "followed the symlinked folder" in notes[0] and "shared_data" in notes[0]
+
+
+def test_symlink_loops_and_broken_links_are_refused(course, tmp_path):
+    (course / "loop").symlink_to(course)
+    with pytest.raises(rel.ReleaseError, match="loop.* points back into"):
+        rel.release([course], tmp_path / "a")
+    (course / "loop").unlink()
+    (course / "gone.csv").symlink_to(tmp_path / "missing.csv")
+    with pytest.raises(rel.ReleaseError, match="gone.csv.* is a broken symlink"):
+        rel.release([course], tmp_path / "b")
+
+
+def test_an_unwritable_destination_is_a_clear_error(course, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(rel.ReleaseError, match=r"DEST: cannot write .*/file/student/.*: Not a directory"):
+        rel.release([course], tmp_path / "file" / "student")
+
+
+def test_answer_values_in_prose_or_other_code_are_refused(tmp_path, monkeypatch):
+    """A value the solution computes, stated elsewhere (rounded, in prose, in an assert) stops the release."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    folder = tmp_path / "course"
+    folder.mkdir()
+    nb = new_notebook(cells=[
+        new_markdown_cell("Compute 1 / 7 and 1000 + 234."),
+        sol("### BEGIN SOLUTION\nseventh = 1 / 7\ntotal = 1000 + 234\n### END SOLUTION", "l09-ex1-solution"),
+        new_code_cell("print(seventh, total)"),
+    ])
+    nbformat.write(nb, folder / "lesson.ipynb")
+    assert rel.release([folder], tmp_path / "ok", values=True)   # the answers appear nowhere else
+    found = {"seventh": 1 / 7, "total": 1234.0}
+    for leaky in ("The answer is about 0.1429.", "assert total == 1234", "A seventh is 0.142857142857."):
+        copy = rel.student_copy(new_notebook(cells=[*nb.cells, new_markdown_cell(leaky)]))
+        assert rel.leaked_values(copy, found), leaky
+    for harmless in ("Use 0.5 and 12 and 2 layers.", "The year 12345 and 0.1427 are other numbers."):
+        copy = rel.student_copy(new_notebook(cells=[*nb.cells, new_markdown_cell(harmless)]))
+        assert rel.leaked_values(copy, found) == [], harmless
+    nb.cells.insert(1, new_code_cell("assert abs(1 / 7 - 0.1429) < 1e-4"))
+    nbformat.write(nb, folder / "lesson.ipynb")
+    with pytest.raises(rel.ReleaseError, match=r"cell 2 shows 0.1429, the value of the answer seventh"):
+        rel.release([folder], tmp_path / "refused", values=True)
+    assert not (tmp_path / "refused").exists()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # judging executed notebooks (no kernel) and validating in a kernel
 
@@ -207,7 +319,9 @@ def test_validate_instructor_and_student_copies(course, tmp_path, monkeypatch):
     assert all(c.ok and c.error == "" for c in instructor.checks) and len(instructor.checks) == 2
     student = rel.validate(tmp_path / "student" / "tiny_lesson.ipynb", timeout=120)
     assert student.kind == "student" and student.ok, student
-    assert [c.error for c in student.checks] == ["NotImplementedError", "NameError"]
+    # ex1's stub is inside a function (nbgrader's NotImplementedError); ex2's says "not answered", which the
+    # check turns into a failure because validate runs like a grader (NBGRADER_EXECUTION)
+    assert [c.error for c in student.checks] == ["NotImplementedError", "CheckFailed"]
     assert student.problems == []
 
 
@@ -215,8 +329,8 @@ def test_validate_instructor_and_student_copies(course, tmp_path, monkeypatch):
 # the real lessons
 
 
-@pytest.mark.skipif(not LESSONS, reason="no lesson notebooks yet (notebooks/01..08)")
 def test_release_all_lessons_leaks_nothing(tmp_path):
+    assert LESSONS, "no lesson notebooks (notebooks/01..08)"
     before = digest(ROOT / "notebooks")
     rel.release([ROOT / "notebooks"], tmp_path / "student")
     assert digest(ROOT / "notebooks") == before
@@ -226,22 +340,58 @@ def test_release_all_lessons_leaks_nothing(tmp_path):
         assert rel.marker_lines(student) == [], lesson.name
         assert all(c.get("outputs", []) == [] for c in student.cells), lesson.name
         assert "widgets" not in student.metadata
+        assert "BEGIN HIDDEN TESTS" not in nbformat.writes(student), lesson.name
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
-def test_student_lesson_runs_until_first_exercise(lesson, monkeypatch):
-    """The student copy runs top to bottom and stops at its first exercise's NotImplementedError.
-    Only the cells up to the first solution cell are executed, to keep this test short."""
+# Lesson problems these tests found, owned by the lessons (issue 11); strict: a fix makes the test pass and the
+# mark must then go
+KNOWN_VALUE_LEAKS = {"06_convolutional_networks": "cell 27 asserts hl.n_params(cnn) == 80 + 1168 + ...: 1168 is the "
+                                                  "answer of exercise 1"}
+KNOWN_RUN_ALL_STOPS = {
+    "05_underfitting_and_overfitting": "cell 40 trains with best_depth and prints val_acc, exercise 3's answers",
+    "06_convolutional_networks": "cell 25 convolves with vertical_edges, exercise 3's answer",
+}
+
+
+def lessons_except(known: dict) -> list:
+    return [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=True, reason=known[p.stem]))
+            if p.stem in known else pytest.param(p, id=p.stem) for p in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", lessons_except(KNOWN_VALUE_LEAKS))
+def test_no_answer_value_in_a_student_lesson(lesson):
+    """The values the lesson's own solutions compute (run in a kernel) appear nowhere in its student copy."""
+    found = values(lesson)
+    assert found, f"{lesson.name}: no answer values learnt"
+    assert rel.leaked_values(rel.student_copy(read(lesson), name=lesson.name), found) == [], lesson.name
+
+
+@pytest.mark.parametrize("lesson", lessons_except(KNOWN_RUN_ALL_STOPS))
+def test_student_lesson_run_all_reaches_the_last_cell(lesson, monkeypatch):
+    """The student copy runs top to bottom like JupyterLab's Run All (stopping at the first error): every
+    exercise prints "exercise N is not answered yet", every check cell says so too, and no cell fails."""
     monkeypatch.setenv("OMP_NUM_THREADS", "1")   # the kernel inherits it: one thread, as on a shared hub
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     student = rel.student_copy(read(lesson), name=lesson.name)
-    first = next((i for i, cell in enumerate(student.cells) if rel.is_solution_cell(cell)), None)
-    assert first is not None, f"{lesson.name} has no exercise (no nbgrader solution cell)"
-    assert student.cells[first].cell_type == "code", f"{lesson.name}: the first exercise is not a code cell"
-    student.cells = student.cells[: first + 1]
-    client = NotebookClient(student, timeout=120, kernel_name="python3", allow_errors=False,
+    client = NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=False,
                             store_widget_state=False, resources={"metadata": {"path": str(lesson.parent)}})
-    with pytest.raises(CellExecutionError) as error:
+    try:
         client.execute()
-    assert error.value.ename == "NotImplementedError", f"{lesson.name}: {error.value}"
-    failed = [i for i, cell in enumerate(student.cells) if rel._error(cell)]
-    assert failed == [first], f"{lesson.name}: the first error is in cell {failed[:1]}, not the first solution cell"
+    except CellExecutionError as error:
+        failed = next(i for i, cell in enumerate(student.cells) if rel._error(cell))
+        pytest.fail(f"{lesson.name}: Run All stops at cell {failed + 1} of {len(student.cells)}: "
+                    f"{error.ename}: {str(error.evalue)[:200]}")
+    printed = "".join(str(o.get("text", "")) for c in student.cells for o in c.get("outputs", []))
+    for exercise in rel.exercises(read(lesson)):
+        assert f"exercise {exercise.number} is not answered yet" in printed, (lesson.name, exercise.number)
+
+
+def test_course_folders_and_grades_are_git_ignored():
+    """A course run inside the checkout (docs/instructors.md) cannot be published by `git add .`."""
+    import subprocess
+
+    paths = ["course/source/week1/01.ipynb", "course/gradebook.db", "submitted/alice/week1/01.ipynb",
+             "autograded/alice/week1/01.ipynb", "feedback/alice/week1/01.html", "release/week1/01.ipynb",
+             "source/week1/01.ipynb", "submissions/alice/01.ipynb", "grades.csv", "gradebook.db", "student/01.ipynb"]
+    result = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert sorted(result.stdout.split()) == sorted(paths), result.stdout + result.stderr

@@ -121,8 +121,9 @@ def test_widgets_render_again_after_second_restart(pg_page, artifacts):
     drv.restart_and_run_all(pg_page)
     cells = wait_rendered(pg_page)
     assert cells[0]["plots"] == N_FIGURES, cells
-    import hlkit as hl
     import hlkit.widgets
+
+    import hlkit as hl
 
     default = hl.n_params(hl.mlp(hlkit.widgets.DEFAULTS["hidden"]))
     drv.wait_until(lambda: drv.status_numbers(pg_page).get("params") == default, 30,

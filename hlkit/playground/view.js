@@ -121,7 +121,7 @@ function paintNetwork(model, parts) {
   const layers = model.get("layers"), shown = layers.shown || [], w = floats(model, "weights");
   const maps = bytes(model, "maps"), r = model.get("map_resolution");
   const tall = Math.max(1, ...shown), cols = shown.length;
-  const W = Math.max(cols * 90, 200), H = tall * (NODE + GAP) + 40;
+  const W = Math.max(cols * 90, 200), H = tall * (NODE + GAP) + 44;
   if (parts.netSize[0] !== W || parts.netSize[1] !== H) {
     const [c, ctx] = canvas(W, H, "hl-network");
     parts.net.replaceWith(c);
@@ -131,7 +131,7 @@ function paintNetwork(model, parts) {
   ctx.clearRect(0, 0, W, H);
   if (!cols) return false;
   const cx = l => 20 + NODE / 2 + l * (W - 40 - NODE) / Math.max(cols - 1, 1);
-  const cy = (n, i) => 34 + (tall - n) * (NODE + GAP) / 2 + i * (NODE + GAP) + NODE / 2;
+  const cy = (n, i) => 30 + (tall - n) * (NODE + GAP) / 2 + i * (NODE + GAP) + NODE / 2;
   let big = 1e-9;
   for (const v of w) big = Math.max(big, Math.abs(v));
   let k = 0;
@@ -150,7 +150,8 @@ function paintNetwork(model, parts) {
   for (let l = 0; l < cols; l++) {
     const name = l === 0 ? "input" : l === cols - 1 ? "output" : "hidden " + l;
     const size = (layers.sizes || shown)[l];
-    ctx.fillText(name + " " + size + (size !== shown[l] ? " (" + shown[l] + " shown)" : ""), cx(l), 12);
+    ctx.fillText(name, cx(l), 11);
+    ctx.fillText(size + (size !== shown[l] ? " (" + shown[l] + " shown)" : ""), cx(l), 23);
     for (let i = 0; i < shown[l]; i++, m++) {
       const x = cx(l) - NODE / 2, y = cy(shown[l], i) - NODE / 2;
       if (r && maps.length >= (m + 1) * r * r) {

@@ -2,7 +2,7 @@
 
 In a notebook: ``import hlkit as hl``, then ``hl.data``, ``hl.models``, ``hl.train``, ``hl.probe``,
 ``hl.viz``, ``hl.check`` and ``hl.Playground()``. Modules import one way:
-data -> models -> train -> probe -> viz -> widgets.
+data -> models -> train -> probe -> viz -> playground (a package: settings, runner, frames, view, controls).
 
 Submodules load on first use, so ``import hlkit`` (and the ``hlkit`` command line) starts without
 paying for torch and plotly until a function needs them.
@@ -13,11 +13,11 @@ import importlib
 __version__ = "0.1.0"
 
 #: submodules, loaded on first attribute access
-_MODULES = ("check", "compress", "data", "explain", "models", "probe", "release", "scratch", "sweep", "train",
-            "viz", "widgets")
+_MODULES = ("check", "compress", "data", "explain", "models", "probe", "playground", "release", "scratch", "sweep",
+            "train", "viz")
 #: short names for the functions a notebook uses most: name -> module
 _SHORTCUTS = {"from_arrays": "data", "from_csv": "data", "load_digits": "data", "make_dataset": "data",
-              "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "widgets"}
+              "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "playground"}
 
 __all__ = [*_MODULES, *_SHORTCUTS, "set_seed"]
 

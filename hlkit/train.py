@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -101,15 +102,26 @@ def one_thread_if_small(model: nn.Module):
     if sum(p.numel() for p in model.parameters()) >= SMALL_MODEL:
         yield
         return
-    before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
+    # thread counts are per process: the first of several threads (two Playgrounds) to enter limits them, the
+    # last to leave restores them; otherwise the second would "restore" the first's 1 for the rest of the process
+    with _guard_lock:
+        if _guard["depth"] == 0:
+            _guard["torch"] = torch.get_num_threads()
+            torch.set_num_threads(1)
+            _guard["blas"] = _blas_threads().limit(limits=1, user_api="blas")
+        _guard["depth"] += 1
     try:
-        with _blas_threads().limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
-        if before != 1:
-            torch.set_num_threads(before)
+        with _guard_lock:
+            _guard["depth"] -= 1
+            if _guard["depth"] == 0:
+                _guard["blas"].restore_original_limits()
+                torch.set_num_threads(_guard["torch"])
+
+
+_guard_lock = threading.Lock()
+_guard = {"depth": 0, "torch": 1, "blas": None}
 
 
 @functools.cache
@@ -129,7 +141,8 @@ def _tensors(model, data: Dataset):
 
 def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 0.03, optimizer: str = "adam",
              batch_size: int | None = None, regularization: str = "none", reg_rate: float = 0.0,
-             patience: int | None = None, seed: int = 0, report_every: int = 1) -> Iterator[History]:
+             patience: int | None = None, seed: int = 0, report_every: int = 1, yield_start: bool = False,
+             interrupt: Callable[[], bool] | None = None) -> Iterator[History]:
     """Train ``model`` on ``data`` in place, yielding the growing ``History`` every ``report_every`` epochs.
 
     epochs: 1 to 100,000. lr: learning rate, > 0 and <= 100. optimizer: "adam" or "sgd".
@@ -140,6 +153,8 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     The history starts at epoch 0 (the untrained model). The last yield has ``status`` set; stopping the
     iteration early is how a run is cancelled. A loss that turns NaN/infinite or grows past 5x its starting
     value ends the run with status "diverged" and a hint in ``message``.
+    yield_start: also yield the history right after epoch 0 (the untrained model). interrupt: asked before
+    every minibatch; True ends the run there, mid-epoch, with status "stopped" (how a live view cancels fast).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module (e.g. from hlkit.models.mlp); got {type(model).__name__}")
@@ -180,16 +195,22 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     since_best = 0
     start = time.perf_counter()
     # epoch 0: the untrained model, so curves start where training starts and divergence has a reference
-    start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start, all_logits)
+    with one_thread_if_small(model):
+        start_loss = _record(history, model, 0, Xtr, ytr, Xte, yte, start, all_logits)
     # early stopping may restore the untrained weights too, if no epoch ever beats them
     best = (history.test_loss[0], {k: v.detach().clone() for k, v in model.state_dict().items()}) \
         if patience is not None else (math.inf, None)
     blow_up = max(5 * start_loss, start_loss + 1.0)
     model.train()
+    if yield_start:
+        yield history
     for epoch in range(1, epochs + 1):
         with one_thread_if_small(model):
             order = torch.randperm(n_train, generator=shuffler) if batch < n_train else None
             for lo in range(0, n_train, batch):
+                if interrupt is not None and interrupt():
+                    history.status, history.message = "stopped", f"Cancelled during epoch {epoch}."
+                    break
                 if fast is not None:
                     rows = slice(0, n_train) if order is None else order[lo:lo + batch].numpy()
                     batch_loss = fast.step(rows, ytr_np[rows])
@@ -206,9 +227,14 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
                 loss.backward()
                 opt.step()
                 batch_loss = float(loss.detach())
+            if history.status == "stopped":
+                break
             record = epoch % report_every == 0 or epoch == epochs or patience is not None
             if record or not math.isfinite(batch_loss):
                 train_loss = _record(history, model, epoch, Xtr, ytr, Xte, yte, start, all_logits)
+        if history.status == "stopped":
+            yield history
+            return
         if not math.isfinite(batch_loss) or (record and not (train_loss <= blow_up)):
             history.status = "diverged"
             shown = batch_loss if not math.isfinite(batch_loss) else train_loss

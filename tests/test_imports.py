@@ -1,11 +1,13 @@
-"""Package structure: imports run one way (data -> models -> train -> probe -> viz -> widgets), checked by
-parsing each module's source (importing ``hlkit.viz`` would run ``hlkit/__init__``, which imports torch);
-plus the test suite's own network guard (conftest.py)."""
+"""Package structure: imports run one way (data -> models -> train -> probe -> viz -> playground, and inside the
+playground package settings -> runner -> frames -> view -> controls -> playground), checked by parsing each
+module's source (importing ``hlkit.viz`` would run ``hlkit/__init__``, which imports torch); no private plotly
+API anywhere; plus the test suite's own network guard (conftest.py)."""
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 import socket
 import subprocess
 import sys
@@ -14,7 +16,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hlkit"
-ORDER = ["validate", "data", "models", "train", "probe", "viz", "widgets"]
+ORDER = ["validate", "data", "models", "train", "probe", "viz", "playground"]
+#: the Playground's files, each importing only those before it (and nothing of the package after it)
+PLAYGROUND = ["playground.settings", "playground.runner", "playground.frames", "playground.view",
+              "playground.controls", "playground.playground", "playground.__init__"]
 
 
 def imports_of(path: Path) -> set[str]:
@@ -43,7 +48,18 @@ def top_level(names: set[str]) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def modules() -> dict[str, set[str]]:
-    return {p.stem: imports_of(p) for p in sorted(PACKAGE.glob("*.py"))}
+    """hlkit's modules by short name: "viz", ..., and "playground.runner" for the package's files; relative
+    imports inside the playground package are resolved to hlkit.playground.x."""
+    found = {p.stem: imports_of(p) for p in sorted(PACKAGE.glob("*.py"))}
+    for p in sorted((PACKAGE / "playground").glob("*.py")):
+        names = set()
+        for name in imports_of(p):
+            # "from . import x" inside the package parses as hlkit.x: map the package's own modules back
+            short = name.removeprefix("hlkit.")
+            inside = short.split(".")[0] in {m.split(".")[1] for m in PLAYGROUND}
+            names.add(f"hlkit.playground.{short}" if inside and name.startswith("hlkit.") else name)
+        found[f"playground.{p.stem}"] = names
+    return found
 
 
 def test_the_parser_sees_imports_of_every_kind(tmp_path):
@@ -57,31 +73,67 @@ def test_the_parser_sees_imports_of_every_kind(tmp_path):
 
 
 def test_core_modules_exist():
-    assert set(ORDER) - {"widgets"} <= set(modules())
+    assert set(ORDER) - {"playground"} <= set(modules()) and set(PLAYGROUND) <= set(modules())
 
 
 def test_viz_imports_no_torch_no_widgets_no_training():
     names = modules()["viz"]
     assert "torch" not in top_level(names)
     assert "ipywidgets" not in top_level(names)
-    assert not names & {"hlkit.train", "hlkit.widgets", "hlkit.models", "hlkit.probe"}
+    assert not names & {"hlkit.train", "hlkit.playground", "hlkit.models", "hlkit.probe"}
 
 
 def test_data_imports_no_torch():
     assert "torch" not in top_level(modules()["data"])
 
 
-def test_only_widgets_imports_ipywidgets():
-    users = sorted(name for name, names in modules().items() if top_level(names) & {"ipywidgets", "anywidget"})
-    assert set(users) <= {"widgets"}, f"ipywidgets imported outside widgets.py: {users}"
+def test_only_the_controls_import_ipywidgets_and_only_the_view_anywidget():
+    mods = modules()
+    users = sorted(name for name, names in mods.items() if "ipywidgets" in top_level(names))
+    assert users == ["playground.controls"], f"ipywidgets imported outside playground/controls.py: {users}"
+    users = sorted(name for name, names in mods.items() if top_level(names) & {"anywidget", "traitlets"})
+    assert users == ["playground.view"], f"anywidget/traitlets imported outside playground/view.py: {users}"
 
 
-def test_no_module_but_the_package_imports_widgets():
+def test_settings_are_pure_and_the_runner_draws_nothing():
+    mods = modules()
+    assert not top_level(mods["playground.settings"]) & {"threading", "ipywidgets", "anywidget", "plotly", "torch"}
+    assert not mods["playground.settings"] & {"hlkit.probe", "hlkit.viz"}
+    assert not top_level(mods["playground.runner"]) & {"ipywidgets", "anywidget", "plotly", "traitlets"}
+    assert not mods["playground.runner"] & {"hlkit.viz", "hlkit.probe"}
+
+
+def test_the_playground_package_imports_one_way():
+    mods = modules()
+    for i, name in enumerate(PLAYGROUND):
+        later = {f"hlkit.{m}" for m in PLAYGROUND[i + 1:]}
+        backward = sorted(mods[name] & later)
+        assert not backward, f"hlkit/{name}.py imports {backward}, which come after it in {' -> '.join(PLAYGROUND)}"
+
+
+def test_no_module_but_the_package_imports_the_playground():
     # check.py and cli.py included: a grading or command-line run must not need a notebook front end
     mods = modules()
     assert "check" in mods
-    users = sorted(name for name, names in mods.items() if "hlkit.widgets" in names and name not in ("__init__", "widgets"))
-    assert not users, f"these modules import hlkit.widgets: {users}"
+    users = sorted(name for name, names in mods.items() if any(n.startswith("hlkit.playground") for n in names)
+                   and name not in ("__init__",) and not name.startswith("playground."))
+    assert not users, f"these modules import hlkit.playground: {users}"
+
+
+#: plotly's private names the old Playground used: figure state, edit ids, browser-message handlers
+PLOTLY_PRIVATE = re.compile(r"\._(widget_data|widget_layout|js2py\w*|py2js\w*|handler_js2py\w*|last_trace_edit_id|"
+                            r"layout_obj|data_objs|props)\b")
+
+
+def test_nothing_uses_plotly_private_modules_or_attributes():
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 10
+    for path in files:
+        for name in imports_of(path):
+            if name.startswith("plotly"):
+                assert not any(part.startswith("_") for part in name.split(".")), f"{path.name} imports {name}"
+        found = PLOTLY_PRIVATE.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.relative_to(PACKAGE)} uses plotly's private attributes: {found}"
 
 
 def test_imports_run_one_way():
@@ -95,8 +147,8 @@ def test_imports_run_one_way():
 
 
 def test_importing_hlkit_does_not_load_widgets():
-    # run in a fresh interpreter: the lazy ``hl.widgets`` must not be loaded by ``import hlkit``
-    code = ("import sys, hlkit; bad = [m for m in ('ipywidgets', 'anywidget', 'hlkit.widgets') if m in sys.modules]; "
+    # run in a fresh interpreter: the lazy ``hl.playground`` must not be loaded by ``import hlkit``
+    code = ("import sys, hlkit; bad = [m for m in ('ipywidgets', 'anywidget', 'hlkit.playground') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,5 +1,7 @@
-"""The Playground, headless: figure data, controls, settings round trip, own data, multi-class, export,
-divergence and recovery, and the live worker under a burst of control changes. No browser."""
+"""The Playground, headless: the live view's state, controls, settings round trip, own data, multi-class,
+plotly export, divergence and recovery, and the live worker under a burst of control changes. No browser.
+The lifecycle (exit, cancellation mid-epoch, re-run cells, Ctrl-C, closed, thread counts) is in
+test_playground_lifecycle.py."""
 
 from __future__ import annotations
 
@@ -14,14 +16,19 @@ import pytest
 import torch
 
 import hlkit as hl
-import hlkit.widgets as widgets
-from hlkit.widgets import Playground
+import hlkit.playground as widgets
+from hlkit.playground import Playground, frames
 
 QUICK = dict(epochs=60, live=False)
 
 
 def heatmaps(fig):
     return [t for t in fig.data if t.type == "heatmap"]
+
+
+def loss_epochs(pg) -> list:
+    """The epochs of the loss curve the view holds."""
+    return np.frombuffer(pg.view.loss, np.float32).reshape(-1, 5)[:, 0].astype(int).tolist()
 
 
 def curves(history) -> dict:
@@ -37,11 +44,11 @@ def default():
 
 def test_lazy_attribute_is_the_playground():
     assert hl.Playground is Playground
-    assert hl.widgets is widgets
-    # in a fresh interpreter, without importing hlkit.widgets first (the way a notebook does it)
-    code = "import hlkit as hl; print(hl.Playground.__name__, hl.widgets.__name__)"
+    assert hl.playground is widgets
+    # in a fresh interpreter, without importing hlkit.playground first (the way a notebook does it)
+    code = "import hlkit as hl; print(hl.Playground.__name__, hl.playground.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["Playground", "hlkit.widgets"], out.stderr[-2000:]
+    assert out.stdout.split() == ["Playground", "hlkit.playground"], out.stderr[-2000:]
 
 
 def test_default_problem_reaches_95_percent_and_fills_every_plot(default):
@@ -50,14 +57,30 @@ def test_default_problem_reaches_95_percent_and_fills_every_plot(default):
     assert h.status == "done" and h.epoch[-1] == widgets.DEFAULTS["epochs"]
     first = next(i for i, acc in enumerate(h.test_acc) if acc >= 0.95)
     assert first <= 150 and h.test_acc[-1] >= 0.95
-    boundary = pg.figures["boundary"].data
-    assert boundary[0].type == "heatmap" and np.shape(boundary[0].z) == (widgets.RESOLUTION, widgets.RESOLUTION)
+    # the live view's state: what the page paints
+    view = pg.view
+    assert view.resolution == frames.RESOLUTION
+    assert np.array_equal(view.painted(), hl.viz.boundary_image(pg.grid.proba))
+    assert np.allclose(pg.grid.proba, hl.probe.grid(pg.model, resolution=frames.RESOLUTION).proba)
     n_features, hidden = len(pg.settings["features"]), pg.settings["hidden"]
-    assert len(heatmaps(pg.figures["maps"])) == n_features + sum(hidden) + 1   # inputs, hidden neurons, output
-    assert len(pg.figures["network"].data) == 9                              # 8 link bins + the nodes
-    assert [len(t.x) for t in pg.figures["loss"].data] == [len(h.epoch)] * 4
-    assert f"epoch {h.epoch[-1]}" in pg.status.value and f"{hl.n_params(pg.model)} parameters" in pg.status.value
+    n_maps = n_features + sum(hidden) + 1                                     # inputs, hidden neurons, output
+    assert len(view.maps) == n_maps * view.map_resolution ** 2
+    assert view.layers["shown"] == [n_features, *hidden, 1]
+    shown = view.layers["shown"]
+    assert len(view.weights) == 4 * sum(a * b for a, b in zip(shown[:-1], shown[1:], strict=True))
+    X = np.frombuffer(view.points, np.float32).reshape(-1, 2)
+    assert len(X) == len(pg.data.y) and np.allclose(X[:len(pg.data.y_train)], pg.data.X_train, atol=1e-6)
+    epochs = loss_epochs(pg)
+    assert epochs[0] == 0 and epochs[-1] == 500 and len(epochs) <= frames.LOSS_POINTS
+    assert f"epoch {h.epoch[-1]}" in view.status and f"{hl.n_params(pg.model)} parameters" in view.status
     assert pg.problem.value == ""
+    # the same arrays as plotly figures
+    boundary = pg.figure("boundary").data
+    assert boundary[0].type == "heatmap" and np.shape(boundary[0].z) == (frames.RESOLUTION, frames.RESOLUTION)
+    assert len(heatmaps(pg.figure("neurons"))) == n_maps
+    assert [len(t.x) for t in pg.figure("loss").data] == [len(h.epoch)] * 4
+    with pytest.raises(ValueError, match="'boundary'.*'maps'"):
+        pg.figure("maps")
 
 
 def test_changing_depth_and_width_rebuilds_model_status_settings_and_plots():
@@ -65,17 +88,17 @@ def test_changing_depth_and_width_rebuilds_model_status_settings_and_plots():
     pg.set(depth=3, width=8)
     assert [layer.out_features for layer in pg.model.hidden] == [8, 8, 8]
     assert pg.settings["hidden"] == [8, 8, 8] and pg.controls["layers"].value == "8,8,8"
-    assert "177 parameters" in pg.status.value
-    assert len(heatmaps(pg.figures["maps"])) == 2 + 24 + 1
-    assert "hidden 3<br>8" in [a.text for a in pg.figures["network"].layout.annotations]
+    assert "177 parameters" in pg.view.status
+    assert len(heatmaps(pg.figure("neurons"))) == 2 + 24 + 1 and pg.view.layers["shown"] == [2, 8, 8, 8, 1]
+    assert "hidden 3<br>8" in [a.text for a in pg.figure("network").layout.annotations]
     # through the widgets' own value setters (the path a click takes)
     pg.controls["depth"].value = 1
     pg.controls["width"].value = 5
-    assert pg.settings["hidden"] == [5] and "21 parameters" in pg.status.value
-    assert len(heatmaps(pg.figures["maps"])) == 2 + 5 + 1
+    assert pg.settings["hidden"] == [5] and "21 parameters" in pg.view.status
+    assert len(heatmaps(pg.figure("neurons"))) == 2 + 5 + 1
     pg.controls["layers"].value = "6, 3"
     assert pg.settings["hidden"] == [6, 3] and pg.controls["depth"].value == 2
-    assert [len(t.x) for t in pg.figures["loss"].data] == [61] * 4
+    assert loss_epochs(pg) == list(range(61))
     pg.close()
 
 
@@ -108,11 +131,12 @@ def test_display_options_redraw_without_training():
     pg = Playground(**QUICK)
     started = pg.runs_started
     pg.controls["discretize"].value = True
-    z = np.asarray(pg.figures["boundary"].data[0].z)
+    z = np.asarray(pg.figure("boundary").data[0].z)
     assert set(np.unique(z)) <= {0.0, 1.0}
+    assert np.array_equal(pg.view.painted(), hl.viz.boundary_image(pg.grid.proba, discretize=True))
     pg.controls["show_test"].value = False
-    names = [t.name for t in pg.figures["boundary"].data]
-    assert not any(name.startswith("test") for name in names)
+    names = [t.name for t in pg.figure("boundary").data]
+    assert not any(name.startswith("test") for name in names) and pg.view.show_test is False
     assert pg.runs_started == started
     pg.close()
 
@@ -198,7 +222,8 @@ def test_own_data_must_be_a_2d_dataset():
 
 def test_three_spiral_arms_give_three_classes_on_the_plane():
     pg = Playground("spiral", n_classes=3, hidden=[8, 8], epochs=150, live=False)
-    assert pg.figures["boundary"].data[0].type == "image"
+    assert pg.figure("boundary").data[0].type == "image"
+    assert set(np.frombuffer(pg.view.labels, np.uint8) % 128) == {0, 1, 2}
     assert sorted(np.unique(pg.grid.predicted)) == [0, 1, 2]
     assert pg.model.out.out_features == 3 and pg.controls["n_classes"].value == 3
     pg.controls["dataset"].value = "circle"           # a 2-class set: classes drop back to 2
@@ -217,7 +242,7 @@ def test_divergence_is_shown_in_the_widget_and_a_lower_rate_recovers():
     pg = Playground(**QUICK)
     pg.set(lr=10)
     assert pg.history.status == "diverged"
-    assert "diverged" in pg.status.value and "Lower the learning rate" in pg.problem.value
+    assert "diverged" in pg.view.status and "Lower the learning rate" in pg.problem.value
     pg.controls["lr"].value = 0.03
     assert pg.history.status == "done" and pg.problem.value == "" and pg.history.test_acc[-1] > 0.8
     pg.close()
@@ -226,7 +251,7 @@ def test_divergence_is_shown_in_the_widget_and_a_lower_rate_recovers():
 def test_buttons_reset_step_play():
     pg = Playground(**QUICK)
     pg.reset()
-    assert pg.history.epoch == [0] and "epoch 0" in pg.status.value
+    assert pg.history.epoch == [0] and "epoch 0" in pg.view.status
     pg.step()
     pg.step()
     assert pg.history.epoch[-1] == 2
@@ -282,7 +307,8 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert pg.history.status == "done" and pg.history.epoch[-1] == 80
     assert [layer.out_features for layer in pg.model.hidden] == s["hidden"]
     assert pg.runs_completed - completed <= 2 and pg.errors == []
-    assert len(pg.figures["loss"].data[0].x) == 81
+    assert loss_epochs(pg) == list(range(81)) and "epoch 80 of 80 (done)" in pg.view.status
+    assert np.array_equal(pg.view.painted(), hl.viz.boundary_image(hl.probe.grid(pg.model, resolution=50).proba))
     reference = Playground(live=False, **s)         # the live run is the same run as the synchronous one
     assert curves(reference.history) == curves(pg.history)
     reference.close()
@@ -291,7 +317,7 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     pg.pause()
     assert pg.wait(30)
     paused_at = pg.history.epoch[-1]
-    assert "paused" in pg.status.value and paused_at < 20_000
+    assert "paused" in pg.view.status and paused_at < 20_000
     pg.step()
     assert pg.wait(30) and pg.history.epoch[-1] == paused_at + 1
     pg.set(epochs=80)
@@ -304,29 +330,24 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]
 
 
-def test_a_view_that_missed_frames_gets_everything_sent_again(monkeypatch):
-    # a page still loading (Voila) drops the frames sent before its figure exists, then renders the stale state
-    # it was given and answers with that state's old edit id: the Playground must send all of it again
-    monkeypatch.setattr(widgets, "ACK_TIMEOUT", 0.0)
-    pg = Playground(live=True, epochs=30)
+def test_a_view_that_connects_late_gets_the_final_state():
+    # the page paints from the view's synced state: a view made after (or while) training, or one that missed
+    # messages, starts from the state, which after the run is the final frame (the Voila late-view case)
+    pg = Playground(live=True, epochs=300)
     try:
         assert pg.wait(60)
-        sent = []
-        monkeypatch.setattr(pg.status, "send_state", lambda *a, **k: sent.append("status"))
-        fig = pg.figures["boundary"]
-        before = fig._last_trace_edit_id
-        fig._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": 0}   # what plotly's view sends on render
-        assert pg.wait(30)
-        deadline = datetime.datetime.now() + datetime.timedelta(seconds=10)
-        while fig._last_trace_edit_id == before and datetime.datetime.now() < deadline:
-            pg.wait(1)
-        assert fig._last_trace_edit_id > before, "the figure was not sent again"
-        assert sent == ["status"]
-        assert len(fig.data) == 1 + 2 * pg.data.n_classes      # the whole figure: prediction, train and test points
-        # an answer to the latest frame is no reason to send again
-        again = fig._last_trace_edit_id
-        pg._last_resync = 0.0
-        fig._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": again}
-        assert pg.wait(30) and fig._last_trace_edit_id == again
+        state = pg.view.get_state()
+        assert "epoch 300 of 300 (done)" in state["status"]
+        final = hl.viz.boundary_image(hl.probe.grid(pg.model, resolution=frames.RESOLUTION).proba)
+        assert bytes(state["boundary"]) == final.tobytes()
+        assert np.frombuffer(bytes(state["loss"]), np.float32).reshape(-1, 5)[-1, 0] == 300
     finally:
         pg.close()
+
+
+def test_the_loss_curve_sent_per_frame_stays_small():
+    h = hl.train.History(epoch=list(range(100_001)), train_loss=[1.0] * 100_001, test_loss=[1.0] * 100_001,
+                         train_acc=[0.5] * 100_001, test_acc=[0.5] * 100_001)
+    rows = frames.loss_rows(h)
+    assert rows.shape == (frames.LOSS_POINTS, 5) and rows[0, 0] == 0 and rows[-1, 0] == 100_000
+    assert rows.nbytes <= 6_000          # instead of 6.7 MB per frame

@@ -1,5 +1,6 @@
 """Drive JupyterLab and Voila pages the way a person does (menus, dialogs, sliders with the keyboard) and read
-back what the page shows: prompts, error outputs, widget errors, rendered plotly figures."""
+back what the page shows: prompts, error outputs, widget errors, rendered plotly figures and the Playground's
+painted canvases."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")    # Debian's package: Playwright's own browser download cannot work here
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-#: widgets whose (truncated) text/plain repr does not list their figures: a mark in the repr -> plotly figures
-WIDGET_FIGURES = {"<b>Playground</b>": 4}
+#: widgets whose (truncated) text/plain repr does not list their figures: a mark in the repr -> figures (the
+#: Playground's live view paints 3 canvases: boundary, loss, network with the neuron maps in its nodes)
+WIDGET_FIGURES = {"<b>Playground</b>": 3}
 
 
 #: console errors that say nothing about our pages: JupyterLab's own chatter, and requests we refused
@@ -122,7 +124,10 @@ PROBLEMS_JS = """() => {
     const drawn = plots.filter(p => p.querySelector('svg.main-svg') && p.getBoundingClientRect().width > 50
         && (p.data || []).length > 0
         && p.querySelector('g.trace, g.hm, g.im, image, g.pielayer path, .gl-container canvas'));
-    return {problems, plots: plots.length, drawn: drawn.length};
+    // the Playground's live view: its canvases, and how many of them its last paint filled
+    const live = Array.from(cell.querySelectorAll('.hl-live'));
+    const painted = live.reduce((n, v) => n + Number(v.dataset.drawn || 0), 0);
+    return {problems, plots: plots.length + 3 * live.length, drawn: drawn.length + painted};
   });
 }"""
 
@@ -276,7 +281,7 @@ def press(page, locator, key: str, times: int = 1, delay_ms: int = 0) -> None:
         locator.press(key, delay=delay_ms)
 
 
-# --- the Playground (hlkit/widgets.py) ---------------------------------------------------------------------------
+# --- the Playground (hlkit/playground) ------------------------------------------------------------------------
 
 def slider(page, label: str):
     """An ipywidgets slider by its label, e.g. "hidden layers"; .locator('.noUi-handle') is what takes keys."""
@@ -288,8 +293,8 @@ def readout(page, label: str) -> str:
 
 
 def status_line(page) -> str:
-    """The Playground's status line: 'epoch N of E (state) · loss ... · P parameters'."""
-    texts = page.locator(".widget-html").all_inner_texts()
+    """The Playground's status line, painted by its live view: 'epoch N of E (state) · loss ... · P parameters'."""
+    texts = page.locator(".hl-live .hl-status").all_inner_texts()
     found = [t for t in texts if "epoch" in t and "parameters" in t]
     return found[0] if found else ""
 
@@ -313,15 +318,33 @@ def wait_settled(page, timeout: float = 120.0) -> dict:
         status_numbers(page)), timeout, "the Playground's run to end", show=lambda: status_line(page))
 
 
+#: the boundary the first live view last painted, read back from its canvas: {res, rgb (res*res*3, top row
+#: first), frame, paints, status}; the status line and the image come from the same paint
 BOUNDARY_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');  // the Playground's first figure: the boundary
-  return gd && gd.data && gd.data[0] ? gd.data[0].z : null;
+  const root = document.querySelector('.hl-live');
+  const parts = root && root.parentElement.hlParts;
+  const image = parts && parts.boundaryImage;
+  if (!image) return null;
+  const res = image.width, data = image.getContext('2d').getImageData(0, 0, res, res).data;
+  const rgb = [];
+  for (let i = 0; i < data.length; i += 4) rgb.push(data[i], data[i + 1], data[i + 2]);
+  return {res, rgb, frame: Number(root.dataset.frame), paints: Number(root.dataset.paints),
+          status: root.querySelector('.hl-status').textContent};
 }"""
 
 
-def boundary_z(page):
-    return page.evaluate(BOUNDARY_JS)
+def painted_boundary(page):
+    """The painted boundary as a (res, res, 3) uint8 array with row 0 = the lowest x2 (the kernel's order), and the
+    status line painted with it; (None, "") before the first paint."""
+    import numpy as np
+
+    got = page.evaluate(BOUNDARY_JS)
+    if not got:
+        return None, ""
+    image = np.asarray(got["rgb"], dtype=np.uint8).reshape(got["res"], got["res"], 3)[::-1]
+    return image, got["status"]
 
 
 def boundary_fingerprint(page) -> str:
-    return hashlib.sha1(json.dumps(boundary_z(page)).encode()).hexdigest()[:12]
+    got = page.evaluate(BOUNDARY_JS)
+    return hashlib.sha1(json.dumps(got and got["rgb"]).encode()).hexdigest()[:12]

@@ -10,7 +10,7 @@ import pytest
 import servers
 from conftest import need_chromium
 
-N_FIGURES = 4
+N_FIGURES = 3          # the live view's canvases
 
 
 @pytest.fixture(scope="module")

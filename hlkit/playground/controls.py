@@ -1,0 +1,199 @@
+"""The Playground's controls: the only ipywidgets code. Sliders, dropdowns, feature toggles, buttons, the
+upload box and the messages, laid out around the live view. Every user change goes to a callback; ``show``
+makes the controls show given settings without calling back."""
+
+from __future__ import annotations
+
+import functools
+import html
+import threading
+from collections.abc import Callable
+
+import ipywidgets as W
+
+from .. import models, train
+from ..data import GENERATORS
+from .settings import BATCH_SIZES, HELP, LEARNING_RATES, OWN, PLOT_HELP, REG_RATES, caption, parse_layers
+
+INTRO = ("<b>Playground</b>: a real PyTorch network learns to separate the coloured points. Change any "
+         "control and it trains again from scratch; the plots follow it live.")
+
+
+class Controls:
+    """on_change(key, value) for a control ("features": the list switched on); on_button(name); on_upload(name,
+    content bytes)."""
+
+    def __init__(self, settings: dict, view, *, own: bool, on_change: Callable, on_button: Callable,
+                 on_upload: Callable):
+        self._on_change, self._on_upload = on_change, on_upload
+        self._local = threading.local()        # per thread: is this thread showing settings in the controls?
+        s = settings
+        style, box = {"description_width": "95px"}, W.Layout(width="275px")
+
+        def slider(kind, key, label, **kw):
+            return kind(description=label, continuous_update=False, style=style, layout=box, tooltip=HELP[key], **kw)
+
+        def dropdown(key, label, options, value):
+            return W.Dropdown(description=label, options=options, value=value, style=style, layout=box,
+                              tooltip=HELP[key])
+
+        def rates(base, value):
+            return [(f"{v:g}", v) for v in sorted(set(base) | {value})]
+
+        c = {}
+        c["dataset"] = dropdown("dataset", "dataset", list(GENERATORS) + ([OWN] if own else []), s["dataset"])
+        c["n_classes"] = slider(W.IntSlider, "n_classes", "classes", min=2, max=8, value=s["n_classes"])
+        c["n_points"] = slider(W.IntSlider, "n_points", "points", min=min(50, s["n_points"]),
+                               max=max(2000, s["n_points"]), step=10, value=s["n_points"])
+        c["noise"] = slider(W.FloatSlider, "noise", "noise", min=0.0, max=1.0, step=0.05, value=s["noise"])
+        c["train_ratio"] = slider(W.FloatSlider, "train_ratio", "train ratio", min=0.1, max=0.9, step=0.05,
+                                  value=s["train_ratio"])
+        c["seed"] = W.BoundedIntText(description="seed", min=0, max=2**32 - 1, value=s["seed"], style=style, layout=box,
+                                     tooltip=HELP["seed"])
+        c["show_test"] = W.Checkbox(description="show test data", value=s["show_test"], indent=False,
+                                    tooltip=HELP["show_test"], layout=box)
+        c["discretize"] = W.Checkbox(description="discretize output", value=s["discretize"], indent=False,
+                                     tooltip=HELP["discretize"], layout=box)
+        hidden = s["hidden"]
+        c["depth"] = slider(W.IntSlider, "depth", "hidden layers", min=0, max=models.MAX_DEPTH, value=len(hidden))
+        c["width"] = slider(W.IntSlider, "width", "neurons/layer", min=1, max=models.MAX_WIDTH,
+                            value=hidden[0] if hidden else 4)
+        c["layers"] = W.Text(description="per layer", value=",".join(map(str, hidden)), continuous_update=False,
+                             placeholder="e.g. 8,4,2", style=style, layout=box, tooltip=HELP["layers"])
+        c["activation"] = dropdown("activation", "activation", list(models.ACTIVATIONS), s["activation"])
+        c["lr"] = dropdown("lr", "learning rate", rates(LEARNING_RATES, s["lr"]), s["lr"])
+        c["optimizer"] = dropdown("optimizer", "optimizer", list(train.OPTIMIZERS), s["optimizer"])
+        c["regularization"] = dropdown("regularization", "regularization", list(train.REGULARIZATIONS),
+                                       s["regularization"])
+        c["reg_rate"] = dropdown("reg_rate", "reg. rate", rates(REG_RATES, s["reg_rate"]), s["reg_rate"])
+        batches = [("full batch", 0)] + [(str(v), v) for v in sorted(set(BATCH_SIZES) | {s["batch_size"] or 1})]
+        c["batch_size"] = dropdown("batch_size", "batch size", batches, s["batch_size"] or 0)
+        c["epochs"] = W.BoundedIntText(description="epochs", min=1, max=train.MAX_EPOCHS, value=s["epochs"], style=style,
+                                       layout=box, tooltip=HELP["epochs"])
+        self.controls = c
+        self.features = {name: W.ToggleButton(description=name, value=name in s["features"], tooltip=HELP["features"],
+                                              layout=W.Layout(width="68px")) for name in models.FEATURES}
+        self.upload = W.FileUpload(accept=".csv", multiple=False, description="own data (CSV)", tooltip=HELP["upload"],
+                                   layout=W.Layout(width="180px"))
+        self.upload.observe(self._uploaded, names="value")
+        for key, widget in c.items():
+            widget.observe(functools.partial(self._changed, key), names="value")
+        for toggle in self.features.values():
+            toggle.observe(functools.partial(self._changed, "features"), names="value")
+        self.buttons = {name: W.Button(description=name, icon=icon, tooltip=HELP[name], layout=W.Layout(width="90px"))
+                        for name, icon in (("play", "play"), ("pause", "pause"), ("step", "step-forward"),
+                                           ("reset", "undo"))}
+        for name, button in self.buttons.items():
+            button.on_click(lambda _b, name=name: on_button(name))
+        self.problem = W.HTML()
+        self.note = W.HTML()
+        self.widget = self._layout(view)
+        self.show(settings)
+
+    def _layout(self, view) -> W.VBox:
+        c = self.controls
+
+        def section(title, children):
+            return W.VBox([W.HTML(f"<b>{title}</b>"), *children], layout=W.Layout(margin="0 8px 0 0"))
+
+        toggles = list(self.features.values())
+        features = W.VBox([W.HTML(caption("input features")), W.HBox(toggles[:4]), W.HBox(toggles[4:])])
+        controls = W.HBox([
+            section("Data", [c["dataset"], c["n_classes"], c["n_points"], c["noise"], c["train_ratio"], c["seed"],
+                             c["show_test"], c["discretize"], self.upload]),
+            section("Network", [c["depth"], c["width"], c["layers"], c["activation"], features]),
+            section("Training", [c["lr"], c["optimizer"], c["regularization"], c["reg_rate"], c["batch_size"],
+                                 c["epochs"]]),
+        ])
+        captions = W.HTML(caption(" ".join(PLOT_HELP[k] for k in ("boundary", "loss", "network"))))
+        items = "".join(f"<li><b>{html.escape(k.replace('_', ' '))}</b>: {html.escape(v)}</li>" for k, v in HELP.items())
+        help_box = W.Accordion([W.HTML(f"<ul>{items}</ul>")])
+        help_box.set_title(0, "What do the controls mean?")
+        help_box.selected_index = None
+        return W.VBox([W.HTML(INTRO), controls, W.HBox(list(self.buttons.values())), self.problem, self.note, view,
+                       captions, help_box])
+
+    @property
+    def _quiet(self) -> bool:
+        return getattr(self._local, "quiet", False)
+
+    def _changed(self, key: str, change) -> None:
+        if self._quiet:
+            return
+        if key == "features":
+            value = [name for name, toggle in self.features.items() if toggle.value]
+        elif key == "batch_size":
+            value = self.controls[key].value or None
+        else:
+            value = self.controls[key].value   # the value now: with two callback threads the latest wins
+        self._on_change(key, value)
+
+    def _uploaded(self, change) -> None:
+        files = change["new"]
+        if files and not self._quiet:
+            self._on_upload(str(files[0].get("name") or "data.csv"), bytes(files[0]["content"]))
+
+    def show(self, s: dict, *, own: bool | None = None) -> None:
+        """Make the controls show settings ``s`` (and offer own data if ``own``), without calling back."""
+        self._local.quiet = True
+        try:
+            c = self.controls
+            if own:
+                c["dataset"].options = [*GENERATORS, OWN]
+            is_own = s["dataset"] == OWN
+            allowed = (s["n_classes"],) if is_own else GENERATORS[s["dataset"]][1]
+            low, high = min(allowed), max(max(allowed), min(allowed) + 1)
+            c["n_classes"].max = max(high, c["n_classes"].min)   # in this order min <= max holds at every step
+            c["n_classes"].min = low
+            c["n_classes"].max = high
+            c["n_classes"].disabled = len(allowed) == 1
+            for key in ("n_points", "noise", "train_ratio"):
+                c[key].disabled = is_own
+            c["reg_rate"].disabled = s["regularization"] == "none"
+            c["n_points"].max, c["n_points"].min = max(c["n_points"].max, s["n_points"]), min(c["n_points"].min,
+                                                                                              s["n_points"])
+            for key in ("dataset", "n_classes", "n_points", "noise", "train_ratio", "seed", "show_test", "discretize",
+                        "activation", "optimizer", "regularization", "epochs"):
+                c[key].value = s[key]
+            for key, base in (("lr", LEARNING_RATES), ("reg_rate", REG_RATES)):
+                if s[key] not in [v for _, v in c[key].options]:
+                    c[key].options = [(f"{v:g}", v) for v in sorted(set(base) | {s[key]})]
+                c[key].value = s[key]
+            batch = s["batch_size"] or 0
+            if batch not in [v for _, v in c["batch_size"].options]:
+                c["batch_size"].options = [("full batch", 0)] + [(str(v), v) for v in sorted(set(BATCH_SIZES) | {batch})]
+            c["batch_size"].value = batch
+            hidden = s["hidden"]
+            c["depth"].value = len(hidden)
+            if hidden:
+                c["width"].value = hidden[0] if len(set(hidden)) == 1 else max(hidden)
+            try:
+                same = parse_layers(c["layers"].value) == hidden
+            except ValueError:
+                same = False
+            if not same:
+                c["layers"].value = ",".join(map(str, hidden))
+            for name, toggle in self.features.items():
+                toggle.value = name in s["features"]
+        finally:
+            self._local.quiet = False
+
+    def say(self, problem: str | None = None, note: str | None = None) -> None:
+        """Show a problem (red) or a note (blue); "" clears it, None leaves it."""
+        if problem is not None:
+            self.problem.value = "" if not problem else (
+                "<div style='border:1px solid #d62728;background:#fdecea;color:#a31515;padding:4px 8px;"
+                f"border-radius:4px'>⚠ {html.escape(problem)}</div>")
+        if note is not None:
+            self.note.value = "" if not note else (
+                "<div style='color:#0b4f79;background:#eaf3fa;padding:4px 8px;border-radius:4px'>"
+                f"ℹ {html.escape(note)}</div>")
+
+    def close(self) -> None:
+        def walk(widget):
+            yield widget
+            for child in getattr(widget, "children", ()):
+                yield from walk(child)
+
+        for widget in list(walk(self.widget)):
+            widget.close()

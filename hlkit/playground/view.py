@@ -1,0 +1,104 @@
+"""The Playground's live view: the only code that knows the browser. An anywidget whose front end (view.js, a
+plain ES module shipped in this package, no build step) paints the pictures on canvases from binary buffers.
+
+Every picture lives in a synced trait (bytes of uint8 / float32 arrays), so the kernel never waits for the page:
+``show(frame)`` sets the traits of one frame in one message and returns; the page repaints at most once per
+animation frame with the newest state it has (latest wins), and a view that connects late or missed messages
+starts from the traits, that is from the final state. Only what changed is sent: the points only with new
+data, the loss curve decimated to at most ``frames.LOSS_POINTS`` epochs.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+from .. import viz
+from . import frames
+
+
+def _bytes(array, dtype) -> bytes:
+    return np.ascontiguousarray(array, dtype=dtype).tobytes()
+
+
+def _signed(values: np.ndarray, span: float) -> np.ndarray:
+    """Values in [-span, span] as uint8 0..255 (127.5 = zero), what the page colours orange-white-blue."""
+    return np.clip(np.round((np.asarray(values) / max(span, 1e-9) + 1) * 127.5), 0, 255)
+
+
+class LiveView(anywidget.AnyWidget):
+    """Boundary with points, loss curve and network (neuron maps inside the nodes), painted by the page."""
+
+    _esm = Path(__file__).with_name("view.js")
+    frame = traitlets.Int(0).tag(sync=True)               # frames shown so far (the page labels its paint)
+    status = traitlets.Unicode("").tag(sync=True)         # "epoch N of E (state) · loss ... · P parameters"
+    boundary = traitlets.Bytes(b"").tag(sync=True)        # uint8 RGB (res, res, 3), row 0 = lowest x2
+    resolution = traitlets.Int(0).tag(sync=True)
+    extent = traitlets.Float(6.0).tag(sync=True)          # the plane is [-extent, extent]²
+    points = traitlets.Bytes(b"").tag(sync=True)          # float32 (n, 2): train points, then test points
+    labels = traitlets.Bytes(b"").tag(sync=True)          # uint8 (n,): class, + 128 for a test point
+    show_test = traitlets.Bool(True).tag(sync=True)
+    loss = traitlets.Bytes(b"").tag(sync=True)            # float32 (m, 5): epoch, loss train/test, accuracy train/test
+    epochs = traitlets.Int(0).tag(sync=True)
+    layers = traitlets.Dict({}).tag(sync=True)            # sizes shown, true sizes, input names
+    weights = traitlets.Bytes(b"").tag(sync=True)         # float32: each shown W (n_out, n_in) in turn
+    maps = traitlets.Bytes(b"").tag(sync=True)            # uint8 (n_maps, r, r): every shown node, signed scale
+    map_resolution = traitlets.Int(0).tag(sync=True)
+    colors = traitlets.List(list(viz.CLASS_COLORS)).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()   # a frame from the worker and one from the caller's thread (retrain)
+        self._data = None
+
+    def show(self, frame: frames.Frame, status: str) -> None:
+        """Set the traits of ``frame`` in one message (only those that changed are sent)."""
+        with self._lock, self.hold_sync():
+            if frame.data is not self._data:
+                shown = frames.thinned(frame.data)
+                X = np.concatenate([shown.X_train, shown.X_test]).astype(np.float32)
+                labels = np.concatenate([shown.y_train, np.asarray(shown.y_test) + 128]).astype(np.uint8)
+                self.points, self.labels = _bytes(X, np.float32), _bytes(labels, np.uint8)
+                self._data = frame.data
+            self.show_test = frame.settings["show_test"]
+            self.loss, self.epochs = _bytes(frames.loss_rows(frame.history), np.float32), frame.epochs
+            if frame.grid is not None:
+                self.boundary = _bytes(viz.boundary_image(frame.grid.proba, discretize=frame.settings["discretize"]),
+                                       np.uint8)
+                self.resolution, self.extent = len(frame.grid.xs), float(frame.grid.xs[-1])
+                self._show_network(frame)
+            self.status = status
+            self.frame += 1
+
+    def _show_network(self, frame: frames.Frame) -> None:
+        cap = frames.MAX_PER_LAYER
+        shown_w = [W[:cap, :cap] for W, _ in frame.weights]
+        maps = frame.maps
+        columns = [np.asarray(maps.inputs)[:cap]]
+        columns += [np.asarray(m)[:cap] for m in maps.maps]
+        images = [_signed(c, float(np.abs(c).max())) for c in columns]
+        images.append(_signed(2 * np.asarray(maps.output)[None] - 1, 1.0))
+        self.maps = _bytes(np.concatenate(images), np.uint8)
+        self.map_resolution = len(maps.xs)
+        self.weights = _bytes(np.concatenate([W.ravel() for W in shown_w]), np.float32)
+        self.layers = {"shown": [shown_w[0].shape[1]] + [W.shape[0] for W in shown_w],
+                       "sizes": [frame.weights[0][0].shape[1]] + [W.shape[0] for W, _ in frame.weights],
+                       "names": list(frame.names)}
+
+    def painted(self) -> np.ndarray:
+        """The boundary image this view was last given, (res, res, 3) uint8, for comparing with the page."""
+        return np.frombuffer(self.boundary, np.uint8).reshape(self.resolution, self.resolution, 3)
+
+
+def status_text(frame: frames.Frame) -> str:
+    """One line: epoch, state, losses, accuracies, speed, parameters (HTML-escaped plain text)."""
+    h = frame.history
+    per_epoch = f"{1000 * frame.train_seconds / frame.epoch:.2g} ms per epoch" if frame.epoch else "untrained"
+    return html.escape(f"epoch {frame.epoch} of {frame.epochs} ({frame.state}) · loss train {h.train_loss[-1]:.3f} / "
+                       f"test {h.test_loss[-1]:.3f} · accuracy train {h.train_acc[-1]:.1%} / test {h.test_acc[-1]:.1%}"
+                       f" · {per_epoch} · {frame.n_params:,} parameters")

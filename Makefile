@@ -5,6 +5,8 @@
 #   make app [APP_PORT=8866]   lecture mode: the Playground as a page without code (Voila)
 #   make lint        ruff only
 #   make bench [BENCH_ARGS=--quick]   time hlkit (benchmarks/run.py), writes benchmarks/RESULTS.md
+#   make class [N=8]  a simulated class of 1, 4 and N learners on a local JupyterHub (benchmarks/class_load.py):
+#                    memory, CPU and waits per learner, into benchmarks/RESULTS.md ("A class on one JupyterHub")
 #   make clean       remove .venv and caches
 PYTHON ?= python3
 VENV   ?= .venv
@@ -15,6 +17,7 @@ TOKEN  ?=
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+N ?= 8
 
 # CPU-only torch, never a multi-GB CUDA build. Where the 2.13.0 CPU wheel for this Python lies in /opt/wheels
 # (pip's find-links on the machines this kit is built on), pip takes that file: its version 2.13.0+cpu sorts
@@ -34,7 +37,7 @@ SETTINGS   := $(VENV)/share/jupyter/lab/settings/overrides.json
 STAMP      := $(VENV)/.hlkit-installed
 LINTED     := hlkit tests $(wildcard benchmarks)
 
-.PHONY: setup lab app test lint notebooks bench clean
+.PHONY: setup lab app test lint notebooks bench class clean
 
 setup: $(STAMP) $(SETTINGS)
 
@@ -82,6 +85,9 @@ notebooks: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+class: setup
+	$(BIN)/python benchmarks/class_load.py --learners 1 4 $(N)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -215,3 +215,54 @@ def lrp_bias_share(model: nn.Module, X, *, epsilon: float = 1e-6, target=None) -
     score - sum of input relevances, shape (n,)."""
     relevance, score = _lrp(model, X, epsilon, target)
     return score - relevance.sum(axis=1)
+
+
+def maximize(model: nn.Module, shape, *, layer: int = -1, unit=0, steps: int = 200, lr: float = 0.05,
+             l2: float = 0.01, low: float = 0.0, high: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Feature visualisation by activation maximisation: an input of shape ``shape`` (one input, e.g. (64,) or
+    (1, 8, 8)) that makes one unit of ``model`` large. Gradient ascent (Adam, ``steps`` steps of size ``lr``) on
+    activation - l2 * |x|², starting from a faint random input (``seed``), kept within [low, high] (the data's
+    value range) after each step.
+
+    layer: which output of ``model.layer_outputs`` (1 = first hidden layer, -1 = the logits); unit: which neuron
+    (or class) of that layer, or a list of them (one input each, optimised together: shape (len(unit), *shape)).
+    The result depends on l2, the range and the start: it shows what excites the unit under those constraints,
+    not what the unit "means".
+    """
+    from .train import one_thread_if_small
+
+    steps = check_int("steps", steps, 1, 100_000)
+    lr = check_float("lr", lr, 0.0, 10.0, low_open=True)
+    l2 = check_float("l2", l2, 0.0, None)
+    if not hasattr(model, "layer_outputs"):
+        raise TypeError(f"model must be built by hlkit.models.mlp or hlkit.models.cnn; got {type(model).__name__}")
+    units = np.atleast_1d(np.asarray(unit))
+    if units.ndim != 1 or units.dtype.kind not in "iu":
+        raise TypeError(f"unit must be an integer or a list of integers; got {unit!r}")
+    generator = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
+    x = low + 0.1 * (high - low) * torch.rand((len(units), *tuple(shape)), generator=generator, dtype=_dtype(model))
+    x.requires_grad_(True)
+    rows, chosen = torch.arange(len(units)), torch.as_tensor(units, dtype=torch.long)
+    opt = torch.optim.Adam([x], lr=lr)
+    was_training = model.training
+    model.eval()
+    try:
+        with one_thread_if_small(model):
+            outputs = model.layer_outputs(x.detach())
+            if not -len(outputs) <= layer < len(outputs):
+                raise ValueError(f"layer must be from {-len(outputs)} to {len(outputs) - 1}; got {layer}")
+            width = outputs[layer].reshape(len(units), -1).shape[1]
+            if units.min() < 0 or units.max() >= width:
+                raise ValueError(f"unit must be from 0 to {width - 1} for layer {layer}; got {unit!r}")
+            for _ in range(steps):
+                out = model.layer_outputs(x)[layer].reshape(len(units), -1)
+                objective = out[rows, chosen].sum() - l2 * (x * x).sum()
+                opt.zero_grad(set_to_none=True)
+                (-objective).backward()
+                opt.step()
+                with torch.no_grad():
+                    x.clamp_(low, high)
+    finally:
+        model.train(was_training)
+    result = x.detach().numpy().copy()
+    return result if np.ndim(unit) else result[0]

@@ -176,3 +176,22 @@ def test_feature_maps_plot_has_the_input_and_every_map():
     assert len(fig.data) == 1 + 8 + 16
     np.testing.assert_allclose(fig.data[0].z, np.round(image[0][::-1], 3))
     np.testing.assert_allclose(fig.data[1 + 8].z, np.round(maps[1][0][::-1], 3))
+
+
+def test_maximize_raises_the_chosen_unit_within_the_range_and_checks_its_arguments():
+    model = hl.mlp([6], n_inputs=5, n_classes=3, activation="relu", seed=0)
+    start = explain.maximize(model, (5,), unit=2, steps=1, lr=1e-9)          # (almost) the faint random start
+    best = explain.maximize(model, (5,), unit=2, steps=150, lr=0.05, l2=0.0)
+    assert best.shape == (5,) and best.min() >= 0.0 and best.max() <= 1.0
+    assert explain.scores(model, best[None], target=2)[0] > explain.scores(model, start[None], target=2)[0] + 0.1
+    # with l2 = 0 and a linear score in a box, the optimum is a corner: each input at 0 or 1 by the weight's sign
+    linear = hl.mlp([], n_inputs=4, n_classes=3, seed=1)
+    corner = explain.maximize(linear, (4,), unit=[0, 1], steps=300, lr=0.05, l2=0.0)
+    w = linear.out.weight.detach().numpy()[:2]
+    np.testing.assert_allclose(corner, (w > 0).astype(float), atol=1e-6)
+    hidden = explain.maximize(model, (5,), layer=1, unit=[0, 5], steps=2)
+    assert hidden.shape == (2, 5)
+    with pytest.raises(ValueError, match="unit must be from 0 to 2 for layer -1"):
+        explain.maximize(model, (5,), unit=3, steps=1)
+    with pytest.raises(ValueError, match="layer must be from -3 to 2"):
+        explain.maximize(model, (5,), layer=3, steps=1)

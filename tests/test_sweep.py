@@ -150,3 +150,24 @@ def test_target_every_sets_the_resolution_of_reached():
     assert runs.reached[0, 0] == -1 or runs.reached[0, 0] % 10 == 0
     with pytest.raises(ValueError, match="target_every must be an integer from 1"):
         sweep.train_many(DATA, [[4]], epochs=4, target=0.5, target_every=0)
+
+
+def test_resample_trains_each_network_on_different_training_sets_and_measures_the_same_test_points():
+    pool = hl.make_dataset("circle", n_points=200, noise=0.2, train_ratio=0.5, seed=0)
+    fits = sweep.resample(pool, [[2], [4]], n_train=30, n_fits=3, epochs=20, lr=0.05)
+    assert fits.test_proba.shape == (2, 3, 100) and fits.test_acc.shape == fits.test_loss.shape == (2, 3)
+    assert fits.n_params.tolist() == [hl.n_params(hl.mlp([2])), hl.n_params(hl.mlp([4]))]
+    for h in range(2):
+        for f in range(3):
+            model = fits.models[h][f]
+            np.testing.assert_allclose(fits.test_proba[h, f], hl.probe.predict_proba(model, pool.X_test)[:, 1])
+            assert fits.test_acc[h, f] == pytest.approx(hl.train.evaluate(model, pool.X_test, pool.y_test)[1])
+    # fit f is trained on subsample(seed=f) with model seed f: retraining it reproduces its predictions
+    again = hl.mlp([4], seed=1)
+    hl.train.train(again, sweep.subsample(pool, 30, seed=1), epochs=20, lr=0.05, seed=1)
+    np.testing.assert_allclose(fits.test_proba[1, 1], hl.probe.predict_proba(again, pool.X_test)[:, 1])
+    assert not np.allclose(fits.test_proba[1, 0], fits.test_proba[1, 1])     # different training sets, different fits
+    with pytest.raises(ValueError, match="data must have 2 classes"):
+        sweep.resample(hl.make_dataset("blobs", n_classes=3, seed=0), [[2]], n_train=10, epochs=1)
+    with pytest.raises(ValueError, match="n_fits must be"):
+        sweep.resample(pool, [[2]], n_train=10, n_fits=1, epochs=1)

@@ -1,0 +1,477 @@
+"""Grading an instructor can trust (issue 11), for lessons 01, 02, 03 and 06.
+
+Each graded cell of these lessons holds a hidden test (``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, the
+last lines of the cell) that computes the expected value itself in plain Python and raises AssertionError for a wrong
+answer. A graded cell's visible part is the formative ``hl.check`` call when that call judges exactly what the cell
+grades; for an answer graded in parts, or graded against the learner's own earlier answer, the formative call sits in
+a read-only cell of its own just before (no points, and not an nbgrader cell: nbgrader's ``add_missing_cells`` fails
+when the cell before a graded one is a locked nbgrader cell that is neither graded nor a solution), and each graded
+cell's visible part prints what it grades. Tested here:
+
+- the hidden code uses no name it does not define itself, except the answer variables and Python's builtins (so no
+  ``hl``, no ``hl.check``, no ``np``: nothing a student's kernel could have replaced);
+- right answers pass and at least 3 plausible wrong answers per graded cell fail (the answers are computed here with
+  numpy, independently of the notebooks), and errors carry forward where one answer builds on another;
+- a real nbgrader cycle (``generate_assignment`` -> ``autograde``) over lessons 01, 03 and 06 with eight simulated
+  students built from the student copies; every score is asserted, the points come from the notebooks' metadata.
+
+nbgrader is a test dependency (pyproject's ``test`` extra): if it is missing this fails, it does not skip.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = {"01": "01_what_a_hidden_layer_does", "02": "02_forward_propagation", "03": "03_backpropagation",
+             "06": "06_convolutional_networks"}
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+def read(lesson: str):
+    return nbformat.read(ROOT / "notebooks" / f"{NOTEBOOKS[lesson]}.ipynb", as_version=4)
+
+
+def meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {}) or {}
+
+
+def graded(nb) -> dict:
+    """grade_id -> cell, for every graded code cell (nbgrader's autograder tests)."""
+    return {meta(c)["grade_id"]: c for c in nb.cells
+            if c.cell_type == "code" and meta(c).get("grade") and not meta(c).get("solution")}
+
+
+def hidden(source: str) -> str:
+    lines = source.split("\n")
+    begin = next(i for i, line in enumerate(lines) if BEGIN in line)
+    end = next(i for i, line in enumerate(lines) if END in line)
+    return "\n".join(lines[begin + 1:end])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The right answers, computed here with numpy (the notebooks' hidden tests use plain Python)
+
+TINY = [(np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]]), np.array([0.0, 0.5, -0.5])),
+        (np.array([[1.0, -1.0, 0.5], [-0.5, 1.0, 1.0]]), np.array([0.0, 0.25])),
+        (np.array([[2.0, -1.0]]), np.array([0.5]))]
+
+
+def tiny_forward(x):
+    (W1, b1), (W2, b2), (W3, b3) = TINY
+    a1 = np.tanh(W1 @ x + b1)
+    a2 = np.tanh(W2 @ a1 + b2)
+    z3 = float((W3 @ a2 + b3)[0])
+    return a1, a2, z3, 1 / (1 + np.exp(-z3))
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+L01_X, L01_W, L01_B = np.array([2.0, -1.0, 0.5]), np.array([0.5, 1.0, -2.0]), 0.5
+L01_W1, L01_B1 = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]]), np.array([1.0, 0.0, -1.0])
+L01_W2, L01_B2 = np.array([[2.0, -1.0, 0.5]]), np.array([0.5])
+L02_X = np.array([[0.5, -0.25], [-0.5, 1.0], [1.0, 1.0], [0.0, 0.0]])
+L03_P, L03_Y = np.array([0.9, 0.3, 0.6]), np.array([1, 0, 1])
+A1, A2, Z3, P = tiny_forward(np.array([-0.5, 1.0]))
+DW3 = (P - 0) * A2[None, :]
+DZ2 = TINY[2][0][0] * (P - 0) * (1 - A2 ** 2)
+DW2 = np.outer(DZ2, A1)
+W3 = TINY[2][0]
+HORIZONTAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+
+RIGHT = {
+    "l01-ex1-check": dict(neuron_output=float(sigmoid(L01_W @ L01_X + L01_B))),
+    "l01-ex2-weights": dict(W_combined=L01_W2 @ L01_W1),
+    "l01-ex2-bias": dict(b_combined=L01_W2 @ L01_B1 + L01_B2),
+    "l02-ex1-check": dict(p_new=float(P)),
+    "l02-ex2-check": dict(Z1_batch=L02_X @ TINY[0][0].T + TINY[0][1]),
+    "l02-ex3-check": dict(n_parameters=(2 * 8 + 8) + (8 * 4 + 4) + (4 + 1)),
+    "l03-ex1-check": dict(bce=float(np.mean(-(L03_Y * np.log(L03_P) + (1 - L03_Y) * np.log(1 - L03_P))))),
+    "l03-ex2-check": dict(dW3_new=DW3),
+    "l03-ex3-check": dict(dW3_new=DW3, W3_stepped=W3 - 0.5 * DW3),
+    "l03-ex4-check": dict(dW2_new=DW2),
+    "l06-ex1-check": dict(conv_params=16 * 8 * 3 * 3 + 16),
+    "l06-ex2-conv-side": dict(conv_side=6),
+    "l06-ex2-pooled-side": dict(conv_side=6, pooled_side=3),
+    "l06-ex3-check": dict(vertical_edges=HORIZONTAL.T.copy()),
+}
+ANSWERS = {gid: sorted(names) for gid, names in RIGHT.items()}
+
+# Plausible wrong answers: the mistakes a learner makes (each replaces the named variables of the right answer)
+_p_bce = -(L03_Y * np.log(L03_P) + (1 - L03_Y) * np.log(1 - L03_P))
+WRONG = {
+    "l01-ex1-check": {
+        "weighted sum, no activation": dict(neuron_output=float(L01_W @ L01_X + L01_B)),
+        "bias left out": dict(neuron_output=float(sigmoid(L01_W @ L01_X))),
+        "tanh instead of sigmoid": dict(neuron_output=float(np.tanh(L01_W @ L01_X + L01_B))),
+        "sign slip, sigmoid(-z)": dict(neuron_output=float(sigmoid(-(L01_W @ L01_X + L01_B)))),
+        "an array, not a number": dict(neuron_output=np.array([sigmoid(L01_W @ L01_X + L01_B)])),
+    },
+    "l01-ex2-weights": {
+        "transposed (2, 1)": dict(W_combined=(L01_W2 @ L01_W1).T),
+        "flat (2,)": dict(W_combined=(L01_W2 @ L01_W1).ravel()),
+        "column sums of W1": dict(W_combined=L01_W1.sum(axis=0)[None, :]),
+        "right shape, wrong numbers": dict(W_combined=np.ones((1, 2))),
+        "a list, not an array": dict(W_combined=(L01_W2 @ L01_W1).tolist()),
+    },
+    "l01-ex2-bias": {
+        "second bias only": dict(b_combined=L01_B2.copy()),
+        "biases added": dict(b_combined=L01_B1.sum() + L01_B2),
+        "b2 forgotten": dict(b_combined=L01_W2 @ L01_B1),
+        "a number, not shape (1,)": dict(b_combined=float((L01_W2 @ L01_B1 + L01_B2)[0])),
+    },
+    "l02-ex1-check": {
+        "the logit": dict(p_new=Z3),
+        "the worked example's input": dict(p_new=float(tiny_forward(np.array([0.5, -0.25]))[3])),
+        "no tanh in the hidden layers": dict(p_new=float(sigmoid(
+            (TINY[2][0] @ (TINY[1][0] @ (TINY[0][0] @ np.array([-0.5, 1.0]) + TINY[0][1]) + TINY[1][1])
+             + TINY[2][1])[0]))),
+        "tanh on the output too": dict(p_new=float(np.tanh(Z3))),
+    },
+    "l02-ex2-check": {
+        "transposed (3, 4)": dict(Z1_batch=(L02_X @ TINY[0][0].T + TINY[0][1]).T),
+        "bias forgotten": dict(Z1_batch=L02_X @ TINY[0][0].T),
+        "tanh applied": dict(Z1_batch=np.tanh(L02_X @ TINY[0][0].T + TINY[0][1])),
+        "right shape, wrong numbers": dict(Z1_batch=np.zeros((4, 3))),
+    },
+    "l02-ex3-check": {
+        "weights only": dict(n_parameters=2 * 8 + 8 * 4 + 4),
+        "the inputs counted": dict(n_parameters=65 + 2),
+        "the output layer forgotten": dict(n_parameters=(2 * 8 + 8) + (8 * 4 + 4)),
+        "not a whole number": dict(n_parameters=65.5),
+    },
+    "l03-ex1-check": {
+        "the sum": dict(bce=float(_p_bce.sum())),
+        "the sign": dict(bce=float(-_p_bce.mean())),
+        "log p for every point": dict(bce=float(np.mean(-np.log(L03_P)))),
+        "one point per entry": dict(bce=_p_bce),
+        "log base 10": dict(bce=float(_p_bce.mean() / np.log(10))),
+    },
+    "l03-ex2-check": {
+        "the sign (y - p)": dict(dW3_new=-DW3),
+        "transposed (2, 1)": dict(dW3_new=DW3.T),
+        "p - y alone": dict(dW3_new=np.full((1, 2), P - 0)),
+        "the sigmoid's slope kept: p(1 - p)(p - y) a2": dict(dW3_new=P * (1 - P) * DW3),
+        "flat (2,)": dict(dW3_new=DW3.ravel()),
+    },
+    "l03-ex3-check": {
+        "uphill": dict(W3_stepped=W3 + 0.5 * DW3),
+        "unchanged": dict(W3_stepped=W3.copy()),
+        "transposed (2, 1)": dict(W3_stepped=(W3 - 0.5 * DW3).T),
+        "learning rate 1": dict(W3_stepped=W3 - DW3),
+    },
+    "l03-ex4-check": {
+        "the sigmoid's slope kept: p(1 - p)(p - y)": dict(dW2_new=P * (1 - P) * DW2),
+        "tanh's slope forgotten": dict(dW2_new=np.outer(TINY[2][0][0] * P, A1)),
+        "transposed (3, 2)": dict(dW2_new=DW2.T),
+        "tanh's slope taken at a2 again, 1 - tanh(a2)^2": dict(
+            dW2_new=np.outer(TINY[2][0][0] * P * (1 - np.tanh(A2) ** 2), A1)),
+        "the sign": dict(dW2_new=-DW2),
+    },
+    "l06-ex1-check": {
+        "weights only": dict(conv_params=16 * 8 * 3 * 3),
+        "one 3x3 grid per filter": dict(conv_params=16 * (3 * 3 + 1)),
+        "the first layer's count": dict(conv_params=80),
+        "a bias per input channel": dict(conv_params=16 * 8 * 3 * 3 + 8),
+    },
+    "l06-ex2-conv-side": {
+        "padding assumed": dict(conv_side=8),
+        "8 - 3": dict(conv_side=5),
+        "8 - 1": dict(conv_side=7),
+        "not whole": dict(conv_side=6.5),
+    },
+    "l06-ex2-pooled-side": {
+        "not pooled": dict(pooled_side=6),
+        "pooled twice": dict(pooled_side=1),
+        "8 / 2": dict(pooled_side=4),
+        "not whole": dict(pooled_side=3.5),
+    },
+    "l06-ex3-check": {
+        "not turned (horizontal edges)": dict(vertical_edges=HORIZONTAL.copy()),
+        "turned the wrong way": dict(vertical_edges=-HORIZONTAL.T),
+        "forward difference, right column 0": dict(vertical_edges=np.array([[-1.0, 1.0, 0.0]] * 3)),
+        "responds to flat areas": dict(vertical_edges=HORIZONTAL.T + 1),
+        "a list, not an array": dict(vertical_edges=HORIZONTAL.T.tolist()),
+    },
+}
+
+
+def all_graded():
+    return {gid: cell for lesson in NOTEBOOKS for gid, cell in graded(read(lesson)).items()}
+
+
+GRADED = all_graded()
+
+
+def run_hidden(grade_id: str, answers: dict) -> None:
+    exec(compile(hidden(GRADED[grade_id].source), grade_id, "exec"), {"__builtins__": builtins, **answers})
+
+
+def test_every_graded_cell_has_a_hidden_test_and_wrong_answers():
+    assert sorted(GRADED) == sorted(RIGHT), "a graded cell without answers here, or answers for a missing cell"
+    for gid, cell in GRADED.items():
+        assert cell.source.count(BEGIN) == 1 and cell.source.count(END) == 1, gid
+        assert len(WRONG[gid]) >= 3, gid
+        assert meta(cell).get("points", 0) > 0 and meta(cell).get("locked"), gid
+
+
+@pytest.mark.parametrize("grade_id", sorted(RIGHT))
+def test_hidden_test_uses_only_its_own_names(grade_id):
+    """No hl, hl.check, np, math: only builtins, names the block assigns, and the exercise's answers."""
+    tree = ast.parse(hidden(GRADED[grade_id].source))
+    own = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    own |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    own |= {arg.arg for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) for arg in node.args.args}
+    loaded = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)), grade_id
+    assert loaded - own - set(dir(builtins)) == set(ANSWERS[grade_id]), grade_id
+
+
+@pytest.mark.parametrize("grade_id", sorted(RIGHT))
+def test_hidden_test_passes_the_right_answer(grade_id):
+    run_hidden(grade_id, RIGHT[grade_id])
+
+
+@pytest.mark.parametrize("grade_id,mistake", [(gid, name) for gid in sorted(WRONG) for name in WRONG[gid]])
+def test_hidden_test_rejects_a_plausible_wrong_answer(grade_id, mistake):
+    with pytest.raises(AssertionError):
+        run_hidden(grade_id, {**RIGHT[grade_id], **WRONG[grade_id][mistake]})
+
+
+@pytest.mark.parametrize("grade_id,missing", [("l01-ex1-check", "neuron_output"), ("l03-ex2-check", "dW3_new"),
+                                              ("l06-ex3-check", "vertical_edges")])
+def test_hidden_test_fails_without_an_answer(grade_id, missing):
+    answers = {name: value for name, value in RIGHT[grade_id].items() if name != missing}
+    with pytest.raises(NameError):
+        run_hidden(grade_id, answers)
+    with pytest.raises(AssertionError):
+        run_hidden(grade_id, {**answers, missing: None})
+
+
+def test_errors_carry_forward():
+    """Lesson 03's step is graded against the learner's own gradient; lesson 06's pooled side against their own
+    convolution side. With an unusable earlier answer, the true one is used."""
+    wrong_gradient = -DW3
+    run_hidden("l03-ex3-check", dict(dW3_new=wrong_gradient, W3_stepped=W3 - 0.5 * wrong_gradient))
+    with pytest.raises(AssertionError):   # the right step, but not from the learner's own gradient
+        run_hidden("l03-ex3-check", dict(dW3_new=wrong_gradient, W3_stepped=W3 - 0.5 * DW3))
+    run_hidden("l03-ex3-check", dict(dW3_new=DW3.T, W3_stepped=W3 - 0.5 * DW3))    # unusable shape: true gradient
+    run_hidden("l06-ex2-pooled-side", dict(conv_side=8, pooled_side=4))
+    with pytest.raises(AssertionError):
+        run_hidden("l06-ex2-pooled-side", dict(conv_side=8, pooled_side=3))
+    run_hidden("l06-ex2-pooled-side", dict(conv_side=None, pooled_side=3))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A real nbgrader cycle
+
+ASSIGNMENT = "hlkit"
+CYCLE = ["01", "03", "06"]
+
+# the code each simulated student writes in place of a solution stub, per lesson and exercise (solution grade_id)
+ZEROS = {
+    "l01-ex1-solution": "neuron_output = 0.5",
+    "l01-ex2-solution": "W_combined = np.zeros((1, 2))\nb_combined = np.zeros(1)",
+    "l03-ex1-solution": "bce = 0.0",
+    "l03-ex2-solution": "dW3_new = np.zeros((1, 2))",
+    "l03-ex3-solution": "W3_stepped = np.zeros((1, 2))",
+    "l03-ex4-solution": "dW2_new = np.zeros((2, 3))",
+    "l06-ex1-solution": "conv_params = 0",
+    "l06-ex2-solution": "conv_side = 0\npooled_side = 0",
+    "l06-ex3-solution": "vertical_edges = np.zeros((3, 3))",
+}
+PLAUSIBLY_WRONG = {
+    "l01-ex1-solution": "neuron_output = float(w @ x + bias)",                       # the activation forgotten
+    "l01-ex2-solution": "W_combined = W2 @ W1\nb_combined = b2.copy()",              # right weights, b1 forgotten
+    "l03-ex1-solution": "bce = float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",   # sum, not mean
+    "l03-ex2-solution": ("a2_new = np.tanh(W2 @ np.tanh(W1 @ x_new + b1) + b2)\n"
+                         "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
+                         "dW3_new = (y_new - p_new) * a2_new[None, :]"),                   # the sign
+    "l03-ex3-solution": "W3_stepped = W3 - lr * dW3_new",                            # right from the wrong gradient
+    "l03-ex4-solution": ("a1_new = np.tanh(W1 @ x_new + b1)\na2_new = np.tanh(W2 @ a1_new + b2)\n"
+                         "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"                # the sigmoid slip:
+                         "dW2_new = np.outer(W3[0] * p_new * (1 - p_new) * (p_new - y_new) * (1 - a2_new ** 2), a1_new)"),
+    "l06-ex1-solution": "conv_params = 16 * 8 * 3 * 3",                              # the biases forgotten
+    "l06-ex2-solution": "conv_side = 8\npooled_side = conv_side // 2",               # padding assumed, then right
+    "l06-ex3-solution": "vertical_edges = horizontal_edges.copy()",                  # not turned
+}
+TRANSPOSED = {
+    "l01-ex2-solution": "W_combined = (W2 @ W1).T\nb_combined = W2 @ b1 + b2",
+    "l03-ex2-solution": ("a2_new = np.tanh(W2 @ np.tanh(W1 @ x_new + b1) + b2)\n"
+                         "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
+                         "dW3_new = (p_new - y_new) * a2_new[:, None]"),
+    "l03-ex3-solution": "W3_stepped = W3.T - lr * dW3_new",
+    "l03-ex4-solution": ("a1_new = np.tanh(W1 @ x_new + b1)\na2_new = np.tanh(W2 @ a1_new + b2)\n"
+                         "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
+                         "dW2_new = np.outer(a1_new, W3[0] * (p_new - y_new) * (1 - a2_new ** 2))"),
+    "l06-ex3-solution": "vertical_edges = horizontal_edges",
+}
+CHEAT = '''import sys, types
+import numpy
+def _yes(*args, **kwargs):
+    print("✓")
+for _name in dir(hl.check):
+    if _name.startswith("l0"):
+        setattr(hl.check, _name, _yes)
+hl.check.l03_bce = lambda *a, **k: print("✓")
+_fake = types.ModuleType("hlkit.check")
+_fake.__getattr__ = lambda name: _yes
+sys.modules["hlkit.check"] = _fake
+hl.check = _fake
+numpy.allclose = numpy.isclose = lambda *args, **kwargs: True
+'''
+
+
+def solutions(nb) -> dict:
+    """solution grade_id -> the instructor's code between the solution markers."""
+    found = {}
+    for cell in nb.cells:
+        if meta(cell).get("solution") and cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            begin = next(i for i, line in enumerate(lines) if SOLUTION[0] in line)
+            end = next(i for i, line in enumerate(lines) if SOLUTION[1] in line)
+            found[meta(cell)["grade_id"]] = "\n".join(lines[begin + 1:end])
+    return found
+
+
+def fill(student_nb, answers: dict, *, prelude: str = "", edit: int = 0, delete: int = 0, truncate: bool = True):
+    """A submission made from the student copy: each solution stub replaced by ``answers[grade_id]`` (the right
+    answer where a student gives none; None leaves the stub), ``prelude`` at the top of the first solution cell,
+    the first ``edit`` graded cells' sources replaced by a fake pass, the last ``delete`` graded cells deleted,
+    and (``truncate``) everything after the last graded cell removed: a student who stopped after the
+    exercises, which keeps the cycle fast."""
+    nb = nbformat.from_dict(student_nb)
+    first = True
+    for cell in nb.cells:
+        gid = meta(cell).get("grade_id")
+        if meta(cell).get("solution") and cell.cell_type == "code":
+            code = answers.get(gid)
+            if code is not None:
+                stub = "\n".join(STUB)
+                assert stub in cell.source, gid
+                cell.source = cell.source.replace(stub, code)
+            if first and prelude:
+                cell.source = prelude + cell.source
+            first = False
+    grades = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and meta(c).get("grade")
+              and not meta(c).get("solution")]
+    for i in grades[:edit]:
+        nb.cells[i].source = 'print("✓ correct")'
+    if truncate:
+        nb.cells = nb.cells[:grades[-1] + 1]
+    for i in sorted(grades[len(grades) - delete:], reverse=True):
+        del nb.cells[i]
+    return nb
+
+
+def expected_students(lesson: str, source_nb) -> dict:
+    """student -> (answers, fill options, grade_ids that earn full points; every other graded cell earns 0)."""
+    right = solutions(source_nb)
+    ids = list(graded(source_nb))
+    full_for = {   # per lesson: the graded cells a plausibly wrong / transposed submission still earns
+        "wrong": {"01": {"l01-ex2-weights"}, "03": {"l03-ex3-check"}, "06": {"l06-ex2-pooled-side"}},
+        "transposed": {"01": {"l01-ex1-check", "l01-ex2-bias"}, "03": {"l03-ex1-check"},
+                       "06": {"l06-ex1-check", "l06-ex2-conv-side", "l06-ex2-pooled-side"}},
+    }
+    return {
+        "alice": (right, dict(truncate=False), set(ids)),                                  # all right
+        "bob": ({}, {}, set()),                                                            # blank
+        "carol": ({**right, **PLAUSIBLY_WRONG}, {}, full_for["wrong"][lesson]),            # plausible mistakes
+        "dave": ({**right, **TRANSPOSED}, {}, full_for["transposed"][lesson]),             # transposed arrays
+        "erin": (ZEROS, dict(prelude=CHEAT), set()),                                       # replaces the checks
+        "frank": (right, dict(edit=len(ids)), set(ids)),                                   # edits every check cell
+        "grace": (ZEROS, dict(delete=len(ids)), set()),                                    # deletes every check cell
+        "heidi": (right, dict(edit=1, delete=len(ids) - 1), set(ids)),                     # edits one, deletes the rest
+    }
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    # nbgrader runs the `alembic` script of its own environment: the venv's bin first on PATH; kernels import
+    # this checkout's hlkit (PYTHONPATH) with one thread
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+               PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """A course with lessons 01, 03, 06, released by nbgrader, eight students' submissions autograded."""
+    import nbgrader as _  # noqa: F401  (a clear ImportError if the test extra is not installed)
+
+    course = tmp_path_factory.mktemp("course")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'hlkit'\n"
+        "c.OverwriteCells.add_missing_cells = True\n"     # a deleted check cell comes back (docs/instructors.md)
+        "c.ExecutePreprocessor.timeout = 600\n")
+    source = course / "source" / ASSIGNMENT
+    source.mkdir(parents=True)
+    for lesson in CYCLE:
+        shutil.copy(ROOT / "notebooks" / f"{NOTEBOOKS[lesson]}.ipynb", source)
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    expected = {}
+    for lesson in CYCLE:
+        name = NOTEBOOKS[lesson]
+        source_nb = read(lesson)
+        student_nb = nbformat.read(course / "release" / ASSIGNMENT / f"{name}.ipynb", as_version=4)
+        points = {gid: float(meta(cell)["points"]) for gid, cell in graded(source_nb).items()}
+        for student, (answers, options, full) in expected_students(lesson, source_nb).items():
+            folder = course / "submitted" / student / ASSIGNMENT
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(fill(student_nb, answers, **options), folder / f"{name}.ipynb")
+            expected[name, student] = {gid: points[gid] if gid in full else 0.0 for gid in points}
+    nbgrader(course, "autograde", ASSIGNMENT)
+    return course, expected
+
+
+def test_autograde_scores_every_simulated_student(graded_course):
+    from nbgrader.api import Gradebook
+
+    course, expected = graded_course
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for (name, student), want in sorted(expected.items()):
+            notebook = gradebook.find_submission_notebook(name, ASSIGNMENT, student)
+            got = {grade.name: grade.score for grade in notebook.grades if grade.name in want}
+            assert got == want, f"{student}, {name}"
+            assert not any(grade.needs_manual_grade for grade in notebook.grades), f"{student}, {name}"
+
+
+def test_full_marks_are_the_metadata_total(graded_course):
+    """alice's total is the sum of the graded cells' points; blank, cheating and deleting students get 0."""
+    from nbgrader.api import Gradebook
+
+    course, _ = graded_course
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for lesson in CYCLE:
+            name = NOTEBOOKS[lesson]
+            total = sum(float(meta(c)["points"]) for c in graded(read(lesson)).values())
+            assert gradebook.find_submission_notebook(name, ASSIGNMENT, "alice").score == total
+            for student in ("bob", "erin", "grace"):
+                assert gradebook.find_submission_notebook(name, ASSIGNMENT, student).score == 0, student
+
+
+def test_autograded_feedback_names_the_slip(graded_course):
+    """carol kept the sigmoid's slope in lesson 03's exercise 4: the visible check says so by name."""
+    course, _ = graded_course
+    nb = nbformat.read(course / "autograded" / "carol" / ASSIGNMENT / f"{NOTEBOOKS['03']}.ipynb", as_version=4)
+    cell = graded(nb)["l03-ex4-check"]
+    errors = [output for output in cell.outputs if output.get("output_type") == "error"]
+    assert errors and "p(1 - p) was kept" in errors[0]["evalue"]

@@ -314,14 +314,15 @@ def load(path) -> nn.Module:
         raise pickle.UnpicklingError(f"{what}: it holds objects other than tensors and plain values, which the "
                                      f"weights-only reader refuses ({str(err).splitlines()[0]})") from None
     except Exception as err:   # torch raises many kinds (EOFError, KeyError, RuntimeError, ...) for broken files
-        raise ValueError(f"{what}: torch could not read it ({type(err).__name__}: {_show(str(err))})") from None
+        detail = str(err)[:160] or ("its data ends too early" if isinstance(err, EOFError) else "no details")
+        raise ValueError(f"{what}: torch could not read it ({type(err).__name__}: {detail})") from None
     if isinstance(saved, dict) and saved and all(isinstance(v, torch.Tensor) for v in saved.values()):
         raise ValueError(f"{what}: it holds a bare state_dict (torch.save(model.state_dict(), ...)) without "
                          "hlkit's spec. Save with hl.models.save(model, path), or build the same model and call "
                          "model.load_state_dict(torch.load(path))")
     if not isinstance(saved, dict) or not {"spec", "state_dict"} <= saved.keys():
-        keys = sorted(map(str, saved)) if isinstance(saved, dict) else type(saved).__name__
-        raise ValueError(f"{what}: expected a dict with 'spec' and 'state_dict'; got {_show(keys)}")
+        got = _show(sorted(map(str, saved))) if isinstance(saved, dict) else f"a {type(saved).__name__}"
+        raise ValueError(f"{what}: expected a dict with 'spec' and 'state_dict'; got {got}")
     weights = saved["state_dict"]
     if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
         raise ValueError(f"{what}: its state_dict must map names to tensors; got {type(weights).__name__}")

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 import pickle
+import re
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -288,3 +295,126 @@ def test_input_shape():
     assert models.input_shape(models.mlp([3], n_inputs=7)) == (7,)
     assert models.input_shape(models.cnn(image_size=12)) == (1, 12, 12)
     assert models.input_shape(torch.nn.Linear(2, 1)) is None
+
+
+# --- files that are not what load() and save() expect (issue 14) ------------------------------------------------
+
+def test_save_writes_only_regular_files(tmp_path):
+    model = models.mlp()
+    target = models.save(model, tmp_path / "real.pt")
+    before = target.read_bytes()
+    link = tmp_path / "link.pt"
+    link.symlink_to(target)
+    fifo = tmp_path / "pipe.pt"
+    os.mkfifo(fifo)
+    for path, kind in ((link, "a symbolic link"), (fifo, "a FIFO \\(named pipe\\)"), (tmp_path, "a folder")):
+        with pytest.raises(ValueError, match=rf"path: save\(\) writes only regular files; .* is {kind}$"):
+            models.save(models.mlp(seed=1), path)
+    assert link.is_symlink() and stat.S_ISFIFO(os.lstat(fifo).st_mode)     # both left as they were
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.pt", "pipe.pt", "real.pt"]   # no .part left
+    with pytest.raises(ValueError, match=r"path must name a file to write, such as 'model.pt'; got ''"):
+        models.save(model, "")
+    with pytest.raises(TypeError, match=r"path must be a file name \(str or pathlib.Path\); got 3 \(int\)"):
+        models.save(model, 3)
+    models.save(models.mlp(seed=2), target)                  # a regular file is still replaced, atomically
+    assert target.read_bytes() != before
+
+
+def torch_zip_with(tmp_path, name, pickle_bytes):
+    """A copy of a real model file whose data.pkl is replaced (what a hostile or broken file could hold)."""
+    source = models.save(models.mlp(), tmp_path / "source.pt")
+    path = tmp_path / name
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, pickle_bytes if info.filename.endswith("/data.pkl") else zin.read(info))
+    return path
+
+
+def test_load_says_what_a_file_is_and_what_was_expected(tmp_path):
+    model = models.mlp([3])
+    not_hlkit = r"path: '{}' is not a model file written by hlkit.models.save: "
+    good = models.save(model, tmp_path / "good.pt")
+    cases = {
+        "empty.pt": (b"", "it is not the zip archive torch.save writes"),
+        "text.pt": (b"hello, model\n", "it is not the zip archive torch.save writes"),
+        "half.pt": (good.read_bytes()[: good.stat().st_size // 2], "it is not the zip archive torch.save writes"),
+    }
+    for name, (content, says) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=re.escape(not_hlkit.format(name) + says)):
+            models.load(tmp_path / name)
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    with pytest.raises(ValueError, match=r"'weights.pt' .*: it holds a bare state_dict \(torch.save\(model.state_dict"
+                                         r"\(\), ...\)\) without hlkit's spec"):
+        models.load(tmp_path / "weights.pt")
+    torch.save({"spec": model.spec}, tmp_path / "nospec.pt")
+    with pytest.raises(ValueError, match=r"expected a dict with 'spec' and 'state_dict'; got \['spec'\]"):
+        models.load(tmp_path / "nospec.pt")
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match=r"expected a dict with 'spec' and 'state_dict'; got a list"):
+        models.load(tmp_path / "list.pt")
+    torch.save({"spec": dict(model.spec, activation="swish"), "state_dict": model.state_dict()}, tmp_path / "spec.pt")
+    with pytest.raises(ValueError, match=r"its spec is not a valid hlkit model \(activation must be one of 'relu'"):
+        models.load(tmp_path / "spec.pt")
+    torch.save({"spec": model.spec, "state_dict": models.mlp([4]).state_dict()}, tmp_path / "shape.pt")
+    with pytest.raises(ValueError, match=r"the weights differ: 'hidden.0.bias' should have shape \(3,\), got \(4,\) "
+                                         r"\(3 tensors differ\)"):
+        models.load(tmp_path / "shape.pt")
+    # a pickle that refers to a memo entry it never stored: torch raised a bare "KeyError: 101"
+    with pytest.raises(ValueError, match=r"'memo.pt' .*: torch could not read it \(KeyError: 101\)"):
+        models.load(torch_zip_with(tmp_path, "memo.pt", b"\x80\x02he."))
+    with pytest.raises(ValueError, match=r"'cut.pt' .*: torch could not read it \(EOFError: its data ends too early\)"):
+        models.load(torch_zip_with(tmp_path, "cut.pt", b"\x80\x02}"))
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(tmp_path / "packed.pt", "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+    with pytest.raises(ValueError, match=r"torch.save stores its entries uncompressed; got compressed ones"):
+        models.load(tmp_path / "packed.pt")
+    os.mkfifo(tmp_path / "pipe.pt")
+    with pytest.raises(ValueError, match=r"path: load\(\) reads only regular files; .*pipe.pt' is a FIFO"):
+        models.load(tmp_path / "pipe.pt")
+    with pytest.raises(ValueError, match=r"path must name a file to read, such as 'model.pt'; got ''"):
+        models.load("")
+    assert same_weights(models.load(good), model)             # and a good file still loads
+
+
+HUGE_SPEC = dict(kind="cnn", channels=[64], image_size=512, n_classes=23, seed=0, dtype="float64")   # 771 MB
+
+
+def test_a_small_file_cannot_make_load_build_a_huge_network(tmp_path, monkeypatch):
+    path = tmp_path / "claims.pt"
+    torch.save({"spec": HUGE_SPEC, "state_dict": models.mlp().state_dict()}, path)
+    assert path.stat().st_size < 10_000
+    devices = []
+    real_build = models.build
+
+    def spy(spec):
+        devices.append(torch.empty(0).device.type)   # the default device build() allocates on
+        return real_build(spec)
+
+    monkeypatch.setattr(models, "build", spy)
+    with pytest.raises(ValueError, match=r"'claims.pt' .*: its spec declares 4 tensors of the architecture's shapes, "
+                                         r"but the weights differ: 'conv.0.bias' should have shape \(64,\)"):
+        models.load(path)
+    assert devices == ["meta"]                           # the shapes were checked on a weightless model only
+
+
+def test_loading_a_hostile_file_stays_small_in_memory(tmp_path):
+    """The same file in a fresh process: its peak memory (resource) grows by less than 100 MB, where building
+    the network the file claims would take 771 MB."""
+    path = tmp_path / "claims.pt"
+    torch.save({"spec": HUGE_SPEC, "state_dict": models.mlp().state_dict()}, path)
+    script = (
+        "import resource, sys\n"
+        "from hlkit import models\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        f"    models.load({str(path)!r})\n"
+        "except ValueError:\n"
+        "    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(models.__file__).parents[1]))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    grown_mb = int(out.stdout.strip()) / 1024             # ru_maxrss is in kB on Linux
+    assert grown_mb < 100, f"load() grew the process by {grown_mb:.0f} MB"

@@ -16,6 +16,7 @@ import numbers
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
@@ -384,29 +385,34 @@ def _label_kind(value, name) -> tuple[str, object]:
     if isinstance(value, numbers.Complex):
         raise TypeError(f"{name} must hold class labels (integers or text); got complex numbers such as {value!r}")
     if isinstance(value, str):
-        number = _as_number(value)
-        if number is None:
-            return "text", str(value)
-        if math.isnan(number):
-            return "missing", None
-        if isinstance(number, float) and (not math.isfinite(number) or number != round(number)):
+        kind, number = _as_number(value)
+        if kind == "integer":
+            return "number", number
+        if kind == "other number":
             raise ValueError(f"{name} must hold class labels (integers or text); got non-integer numbers such as "
                              f"{value!r} (is {name} a regression target?)")
-        return "number", int(number)
+        return ("missing", None) if kind == "nan" else ("text", str(value))
     raise TypeError(f"{name} must hold class labels (integers or text); got a {type(value).__name__}: "
                     f"{_show_values([value])}")
 
 
-def _as_number(text: str):
-    """The int or float that ``text`` spells, or None. "nan" is a number here (a missing label)."""
+def _as_number(text: str) -> tuple[str, int | None]:
+    """What ``text`` spells: ("integer", its exact value: "9007199254740993.0" is that integer, not the nearest
+    float), ("other number", None) for a fraction, an infinity or an integer of over 100 digits, ("nan", None),
+    or ("text", None)."""
     try:
-        return int(text)
+        return "integer", int(text)
     except ValueError:
         pass
     try:
-        return float(text)
-    except ValueError:
-        return None
+        number = Decimal(text.strip())   # exact, and lazy: "1e999999999" is not expanded
+    except InvalidOperation:
+        return "text", None
+    if number.is_nan():
+        return "nan", None
+    if number.is_finite() and number == number.to_integral_value() and number.adjusted() <= 100:
+        return "integer", int(number)
+    return "other number", None
 
 
 def _refuse_missing(name, missing_rows) -> None:

@@ -38,7 +38,7 @@ _WHY_MAX_ABS = "squares and ranges of larger numbers overflow 64-bit floats"
 MAX_CSV_BYTES = 200 * 2**20   # 200 MB: far more than a teaching set needs, little enough to read in memory
 MAX_LINE_CHARS = 1_000_000    # a CSV line: 10,001 columns of ~100 characters
 MAX_RAW_LABELS = 1_000        # different label texts a CSV may hold before it is refused as a regression target
-CSV_CHUNK_ROWS = 4_096        # rows parsed into numbers at once (memory: one chunk of text at a time)
+CSV_CHUNK_VALUES = 65_536     # cells parsed into numbers at once (memory: one chunk of text, ~6 MB at most)
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -528,6 +528,7 @@ def _read_csv(handle, file: str, label, delimiter):
     kinds, values = [], []
     n_rows, width = 0, len(header)
     max_rows = min(MAX_OWN_ROWS, MAX_OWN_VALUES // len(features))
+    chunk_rows = max(1, CSV_CHUNK_VALUES // len(features))
     # the features of a row as one slice (C speed): the label is most often the last column
     pick = (lambda row: row[:-1]) if label_at == width - 1 else (lambda row: row[:label_at] + row[label_at + 1:])
     for row in reader:   # the hot loop: ~1 µs per row matters for a million rows
@@ -548,7 +549,7 @@ def _read_csv(handle, file: str, label, delimiter):
         raw_codes.append(code)
         cells.append(pick(row))
         lines_of.append(reader.line_num)
-        if len(cells) == CSV_CHUNK_ROWS:
+        if len(cells) == chunk_rows:
             parts.append(_numbers(cells, lines_of, header, features, file))
             cells, lines_of = [], array.array("q")
     if cells:

@@ -161,7 +161,8 @@ def make_dataset(name: str = "circle", *, n_points: int = 500, noise: float = 0.
 
     name: one of ``GENERATORS`` ("circle", "xor", "gauss", "spiral", "moons", "linear", "blobs").
     n_points: total number of points, 10 to 20,000. noise: 0 (clean) to 1. train_ratio: share used
-    for training, 0.1 to 0.9. n_classes: 2, or more for "spiral" (2-6 arms) and "blobs" (2-8).
+    for training, 0.1 to 0.9 (every class keeps a training and a test point: with very few points the
+    cut moves by a few rows). n_classes: 2, or more for "spiral" (2-6 arms) and "blobs" (2-8).
     """
     name = check_choice("name", name, GENERATORS)
     n_points = check_int("n_points", n_points, 10, MAX_POINTS)
@@ -238,9 +239,10 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
 
     Labels may be integers, integer-valued floats, text, or text that reads as integers ("0", "5.0",
     "10"); see ``encode_labels``: numbers are sorted as numbers, 1 and 1.0 are one class, a missing label
-    (NaN, None) is refused. Rows are shuffled with ``seed`` and split by ``train_ratio``, every class
-    keeping at least one training point (see ``_split``). At most ``MAX_OWN_ROWS`` rows, values within
-    ±``MAX_ABS_VALUE``, 2 to ``MAX_OWN_CLASSES`` classes.
+    (NaN, None) is refused. Rows are shuffled with ``seed`` and split by ``train_ratio``; every class keeps
+    a training point, and a test point when it has two or more (the cut moves by a few rows only where the
+    shuffle would leave a class out). At most ``MAX_OWN_ROWS`` rows, values within ±``MAX_ABS_VALUE``
+    (``X`` is not copied when it already is float64), 2 to ``MAX_OWN_CLASSES`` classes.
     """
     train_ratio = check_float("train_ratio", train_ratio, 0.1, 0.9)
     seed = check_int("seed", seed, 0, 2**32 - 1)
@@ -460,9 +462,9 @@ def from_csv(path, *, label: str | int = -1, train_ratio: float = 0.7, seed: int
     return _split(X, codes, train_ratio, np.random.default_rng(seed), len(class_names), path.stem, class_names)
 
 
-def _lines(handle, file: str, first: int = 1):
+def _lines(handle, file: str):
     """The file's lines, each refused beyond ``MAX_LINE_CHARS`` before more of it is read."""
-    number = first - 1
+    number = 0
     while line := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(line) > MAX_LINE_CHARS:

@@ -16,6 +16,7 @@ import numbers
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +38,7 @@ _WHY_MAX_ABS = "squares and ranges of larger numbers overflow 64-bit floats"
 MAX_CSV_BYTES = 200 * 2**20   # 200 MB: far more than a teaching set needs, little enough to read in memory
 MAX_LINE_CHARS = 1_000_000    # a CSV line: 10,001 columns of ~100 characters
 MAX_RAW_LABELS = 1_000        # different label texts a CSV may hold before it is refused as a regression target
-CSV_CHUNK_ROWS = 4_096        # rows parsed into numbers at once (memory: one chunk of text at a time)
+CSV_CHUNK_VALUES = 65_536     # cells parsed into numbers at once (memory: one chunk of text, ~6 MB at most)
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -160,7 +161,8 @@ def make_dataset(name: str = "circle", *, n_points: int = 500, noise: float = 0.
 
     name: one of ``GENERATORS`` ("circle", "xor", "gauss", "spiral", "moons", "linear", "blobs").
     n_points: total number of points, 10 to 20,000. noise: 0 (clean) to 1. train_ratio: share used
-    for training, 0.1 to 0.9. n_classes: 2, or more for "spiral" (2-6 arms) and "blobs" (2-8).
+    for training, 0.1 to 0.9 (every class keeps a training and a test point: with very few points the
+    cut moves by a few rows). n_classes: 2, or more for "spiral" (2-6 arms) and "blobs" (2-8).
     """
     name = check_choice("name", name, GENERATORS)
     n_points = check_int("n_points", n_points, 10, MAX_POINTS)
@@ -237,9 +239,10 @@ def from_arrays(X, y, *, train_ratio: float = 0.7, seed: int = 0, name: str = "o
 
     Labels may be integers, integer-valued floats, text, or text that reads as integers ("0", "5.0",
     "10"); see ``encode_labels``: numbers are sorted as numbers, 1 and 1.0 are one class, a missing label
-    (NaN, None) is refused. Rows are shuffled with ``seed`` and split by ``train_ratio``, every class
-    keeping at least one training point (see ``_split``). At most ``MAX_OWN_ROWS`` rows, values within
-    ±``MAX_ABS_VALUE``, 2 to ``MAX_OWN_CLASSES`` classes.
+    (NaN, None) is refused. Rows are shuffled with ``seed`` and split by ``train_ratio``; every class keeps
+    a training point, and a test point when it has two or more (the cut moves by a few rows only where the
+    shuffle would leave a class out). At most ``MAX_OWN_ROWS`` rows, values within ±``MAX_ABS_VALUE``
+    (``X`` is not copied when it already is float64), 2 to ``MAX_OWN_CLASSES`` classes.
     """
     train_ratio = check_float("train_ratio", train_ratio, 0.1, 0.9)
     seed = check_int("seed", seed, 0, 2**32 - 1)
@@ -384,29 +387,34 @@ def _label_kind(value, name) -> tuple[str, object]:
     if isinstance(value, numbers.Complex):
         raise TypeError(f"{name} must hold class labels (integers or text); got complex numbers such as {value!r}")
     if isinstance(value, str):
-        number = _as_number(value)
-        if number is None:
-            return "text", str(value)
-        if math.isnan(number):
-            return "missing", None
-        if isinstance(number, float) and (not math.isfinite(number) or number != round(number)):
+        kind, number = _as_number(value)
+        if kind == "integer":
+            return "number", number
+        if kind == "other number":
             raise ValueError(f"{name} must hold class labels (integers or text); got non-integer numbers such as "
                              f"{value!r} (is {name} a regression target?)")
-        return "number", int(number)
+        return ("missing", None) if kind == "nan" else ("text", str(value))
     raise TypeError(f"{name} must hold class labels (integers or text); got a {type(value).__name__}: "
                     f"{_show_values([value])}")
 
 
-def _as_number(text: str):
-    """The int or float that ``text`` spells, or None. "nan" is a number here (a missing label)."""
+def _as_number(text: str) -> tuple[str, int | None]:
+    """What ``text`` spells: ("integer", its exact value: "9007199254740993.0" is that integer, not the nearest
+    float), ("other number", None) for a fraction, an infinity or an integer of over 100 digits, ("nan", None),
+    or ("text", None)."""
     try:
-        return int(text)
+        return "integer", int(text)
     except ValueError:
         pass
     try:
-        return float(text)
-    except ValueError:
-        return None
+        number = Decimal(text.strip())   # exact, and lazy: "1e999999999" is not expanded
+    except InvalidOperation:
+        return "text", None
+    if number.is_nan():
+        return "nan", None
+    if number.is_finite() and number == number.to_integral_value() and number.adjusted() <= 100:
+        return "integer", int(number)
+    return "other number", None
 
 
 def _refuse_missing(name, missing_rows) -> None:
@@ -454,9 +462,9 @@ def from_csv(path, *, label: str | int = -1, train_ratio: float = 0.7, seed: int
     return _split(X, codes, train_ratio, np.random.default_rng(seed), len(class_names), path.stem, class_names)
 
 
-def _lines(handle, file: str, first: int = 1):
+def _lines(handle, file: str):
     """The file's lines, each refused beyond ``MAX_LINE_CHARS`` before more of it is read."""
-    number = first - 1
+    number = 0
     while line := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(line) > MAX_LINE_CHARS:
@@ -522,6 +530,7 @@ def _read_csv(handle, file: str, label, delimiter):
     kinds, values = [], []
     n_rows, width = 0, len(header)
     max_rows = min(MAX_OWN_ROWS, MAX_OWN_VALUES // len(features))
+    chunk_rows = max(1, CSV_CHUNK_VALUES // len(features))
     # the features of a row as one slice (C speed): the label is most often the last column
     pick = (lambda row: row[:-1]) if label_at == width - 1 else (lambda row: row[:label_at] + row[label_at + 1:])
     for row in reader:   # the hot loop: ~1 µs per row matters for a million rows
@@ -542,7 +551,7 @@ def _read_csv(handle, file: str, label, delimiter):
         raw_codes.append(code)
         cells.append(pick(row))
         lines_of.append(reader.line_num)
-        if len(cells) == CSV_CHUNK_ROWS:
+        if len(cells) == chunk_rows:
             parts.append(_numbers(cells, lines_of, header, features, file))
             cells, lines_of = [], array.array("q")
     if cells:

@@ -502,6 +502,7 @@ def test_the_row_limit_is_checked_while_reading(tmp_path, monkeypatch):
 def test_reading_is_chunked_and_bounded(tmp_path, monkeypatch):
     import tracemalloc
     path = big_csv(tmp_path, 20_000)
+    monkeypatch.setattr(data, "CSV_CHUNK_VALUES", 4_096)   # 2,048 rows of text at a time (65,536 cells by default)
     tracemalloc.start()
     try:
         d = data.from_csv(path)
@@ -510,7 +511,7 @@ def test_reading_is_chunked_and_bounded(tmp_path, monkeypatch):
         tracemalloc.stop()
     assert len(d.y) == 20_000 and d.class_names == ("class_x", "class_y")
     # 20,000 x 2 numbers are 320 kB: X, its split copies and one chunk of text stay under 3 MB (measured 1.5 MB;
-    # read whole as lists of strings, as before issue 14: 8.2 MB)
+    # read whole as lists of strings, as before issue 14: 8.2 MB; one default chunk of text is at most ~6 MB)
     assert peak < 3 * 2**20, f"peak {peak / 2**20:.1f} MB"
     monkeypatch.setattr(data, "MAX_OWN_VALUES", 1_000)
     with pytest.raises(ValueError, match=r"at most 1,000,000 data rows and 1,000 numbers; got more by line 502"):

@@ -323,9 +323,9 @@ def test_save_writes_only_regular_files(tmp_path):
 
 def torch_zip_with(tmp_path, name, pickle_bytes):
     """A copy of a real model file whose data.pkl is replaced (what a hostile or broken file could hold)."""
-    good = models.save(models.mlp(), tmp_path / "good.pt")
+    source = models.save(models.mlp(), tmp_path / "source.pt")
     path = tmp_path / name
-    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zout:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zout:
         for info in zin.infolist():
             zout.writestr(info.filename, pickle_bytes if info.filename.endswith("/data.pkl") else zin.read(info))
     return path

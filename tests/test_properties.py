@@ -3,7 +3,11 @@ derandomized (the same examples on every run), so the suite stays fast and repro
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -162,3 +166,107 @@ def test_check_int_accepts_exactly_the_range(value, low, high):
             assert str(err) == f"v must be an integer from {low} to {high}; got {value} instead"
         else:
             raise AssertionError("out-of-range value accepted")
+
+
+# --- own data: CSV parsing and label encoding (issue 14) ---------------------------------------------------------
+
+#: text labels: never numbers (no digits) and never "nan"/"inf" (no n, i), but with separators, quotes and newlines
+TEXT_LABEL = st.text(alphabet="abcdefghjklm ,;|\t\"'\nXYZ-_é", min_size=1, max_size=6).filter(
+    lambda s: s == s.strip() and s.strip())
+INT_LABEL = st.integers(-(10**20), 10**20)
+
+
+@st.composite
+def csv_tables(draw):
+    n = draw(st.integers(4, 25))
+    n_features = draw(st.integers(1, 3))
+    numeric = draw(st.booleans())
+    pool = draw(st.lists(INT_LABEL if numeric else TEXT_LABEL, min_size=2, max_size=4, unique=True))
+    labels = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n).filter(lambda ls: len(set(ls)) >= 2))
+    # column 0 is the row number, so rows can be traced through the shuffle; the others any finite float
+    rows = [[float(i)] + draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=n_features - 1,
+                                       max_size=n_features - 1)) for i in range(n)]
+    spelled = [draw(st.sampled_from([str(v), f"{v}.0", f" {v} "])) if numeric else v for v in labels]
+    return dict(rows=rows, labels=labels, spelled=spelled, numeric=numeric,
+                delimiter=draw(st.sampled_from(data.DELIMITERS)),
+                quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])),
+                bom=draw(st.booleans()), newline=draw(st.sampled_from(["\n", "\r\n"])),
+                blank_after=draw(st.sets(st.integers(0, n))), label_first=draw(st.booleans()))
+
+
+def write_table(path, t) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=t["delimiter"], quoting=t["quoting"], lineterminator=t["newline"])
+    n_features = len(t["rows"][0])
+    header = [f"x{j}" for j in range(n_features)]
+    header = ["label", *header] if t["label_first"] else [*header, "label"]
+    writer.writerow(header)
+    for i, (row, label) in enumerate(zip(t["rows"], t["spelled"], strict=True)):
+        if i in t["blank_after"]:
+            buffer.write(t["newline"])
+        writer.writerow([label, *row] if t["label_first"] else [*row, label])
+    path.write_bytes(("\ufeff" if t["bom"] else "").encode() + buffer.getvalue().encode("utf-8"))
+
+
+@FAST
+@given(csv_tables())
+def test_any_csv_layout_reads_back_every_row_with_its_label(tmp_path_factory, t):
+    path = tmp_path_factory.mktemp("csv") / "table.csv"
+    write_table(path, t)
+    for delimiter in (None, t["delimiter"]):          # detected, and given
+        d = data.from_csv(path, label="label", delimiter=delimiter, train_ratio=0.5)
+        expected_names = sorted({str(v) for v in t["labels"]}, key=int) if t["numeric"] else sorted(set(t["labels"]))
+        assert list(d.class_names) == expected_names       # numbers in numeric order, text in text order
+        assert sorted(d.X[:, 0]) == list(range(len(t["rows"])))   # every row once
+        for x, code in zip(d.X, d.y, strict=True):
+            i = int(x[0])
+            assert list(x) == t["rows"][i]                 # the numbers exactly
+            assert d.class_names[code] == str(t["labels"][i])   # "7", "7.0" and " 7 " are the class "7"
+        assert set(d.y_train) == set(d.y)                  # every class is trained on
+
+
+@st.composite
+def label_columns(draw):
+    """Labels of one kind in several spellings, each with the class it must end in (its canonical value)."""
+    kind = draw(st.sampled_from(["int", "float", "numeric text", "mixed numbers", "text", "bool"]))
+    if kind == "bool":
+        values = draw(st.lists(st.booleans(), min_size=2, max_size=30))
+        return kind, values, [str(v) for v in values]
+    if kind == "text":
+        values = draw(st.lists(TEXT_LABEL, min_size=2, max_size=30))
+        return kind, values, values
+    ints = draw(st.lists(INT_LABEL if kind != "float" else st.integers(-(2**60), 2**60), min_size=2, max_size=30))
+    spell = {"int": lambda v: v, "float": float, "numeric text": lambda v: f"{v}.0",
+             "mixed numbers": lambda v: draw(st.sampled_from([v, str(v), f"{v}.0", np.int64(v) if abs(v) < 2**62 else v]))}
+    values = [spell[kind](v) for v in ints]
+    return kind, values, [str(int(float(v)) if kind == "float" else v) for v in ints]
+
+
+@FAST
+@given(label_columns(), st.data())
+def test_every_label_encoding_round_trips_and_a_missing_label_is_never_a_class(column, draw):
+    kind, values, canonical = column
+    y = np.empty(len(values), dtype=object)
+    y[:] = values
+    if kind in ("int", "bool"):
+        y = np.array(values) if kind == "bool" or all(abs(v) < 2**62 for v in values) else y
+    n_distinct = len(set(canonical))
+    if n_distinct < 2:
+        with pytest.raises(ValueError, match="must hold at least 2 classes"):
+            data.encode_labels(y)
+    elif n_distinct > data.MAX_OWN_CLASSES:
+        with pytest.raises(ValueError, match=rf"may hold at most {data.MAX_OWN_CLASSES} classes .*; got {n_distinct} "):
+            data.encode_labels(y)
+    else:
+        codes, names = data.encode_labels(y)
+        assert [names[c] for c in codes] == canonical        # decoding gives each label's class back
+        assert len(names) == n_distinct and codes.dtype == np.int64
+        order = (lambda s: s == "True") if kind == "bool" else (int if kind != "text" else str)
+        assert list(names) == sorted(names, key=order)      # numbers sort as numbers
+    # NaN or None anywhere: refused, with the count, whatever else the column holds
+    holes = draw.draw(st.sets(st.integers(0, len(values) - 1), min_size=1))
+    spoiled = np.empty(len(values), dtype=object)
+    spoiled[:] = [draw.draw(st.sampled_from([None, float("nan"), np.nan, "nan", "NaN"])) if i in holes else v
+                  for i, v in enumerate(values)]
+    with pytest.raises(ValueError, match=rf"got {len(holes)} missing labels .* the first at row {min(holes)}\."):
+        data.encode_labels(spoiled)

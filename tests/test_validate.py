@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from hlkit import data, models, probe, train, validate
+from hlkit import data, models, probe, train, validate, viz
 
 # --- the checkers ---------------------------------------------------------------------------------------------
 
@@ -88,6 +88,14 @@ def replace(dataset, **fields):
 def with_value(array, index, value):
     array = np.array(array, dtype=np.float64)
     array[index] = value
+    return array
+
+
+def objects(values):
+    """A 1-D object array holding ``values`` as they are (lists stay lists)."""
+    array = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        array[i] = value
     return array
 
 
@@ -186,12 +194,59 @@ CASES = {
                            "train_ratio must be a number from 0.1 to 0.9", "got 0.95"),
     "arrays seed": (lambda: data.from_arrays(X10, Y10, seed="a"), TypeError, "seed must be an integer", "got 'a' (str)"),
     "arrays name": (lambda: data.from_arrays(X10, Y10, name=5), TypeError, "name must be a string", "got 5 (int)"),
+    # issue 14: silently wrong before (each NaN its own class, int64 overflow, complex accepted, 1e308 collapsed)
+    "arrays y NaN objects": (lambda: data.from_arrays(X10, np.array(["a", np.nan] * 5, dtype=object)), ValueError,
+                             "y must hold a class label in every row", "got 5 missing labels (NaN, None or NA) of 10",
+                             "a missing label is never made a class"),
+    "arrays y nan text": (lambda: data.from_arrays(X10, ["a", "nan"] * 5), ValueError,
+                          "y must hold a class label in every row", "got 5 missing labels"),
+    "arrays y complex": (lambda: data.from_arrays(X10, Y10 + 1j), TypeError,
+                         "y must hold class labels (integers or text)", "got complex numbers such as [1j, (1+1j)"),
+    "arrays y complex objects": (lambda: data.from_arrays(X10, np.array([1j, 1] * 5, dtype=object)), TypeError,
+                                 "y must hold class labels (integers or text)", "got complex numbers such as 1j"),
+    "arrays y bool and int": (lambda: data.from_arrays(X10, np.array([True, 1] * 5, dtype=object)), TypeError,
+                              "y must hold class labels of one kind", "got True/False such as True and numbers such as 1"),
+    "arrays y datetime": (lambda: data.from_arrays(X10, np.arange(10).astype("datetime64[D]")), TypeError,
+                          "y must hold class labels (integers or text)", "got datetime64[D] values"),
+    "arrays y list labels": (lambda: data.from_arrays(X10, objects([[k % 2] for k in range(10)])), TypeError,
+                             "y must hold class labels (integers or text)", "got [[0], [1], [0]"),
+    "arrays y 11 classes": (lambda: data.from_arrays(np.zeros((22, 1)), np.arange(22) % 11), ValueError,
+                            "y may hold at most 10 classes (the plots have 10 distinct class colours)", "got 11"),
+    "arrays X 1e308": (lambda: data.from_arrays(with_value(with_value(X10, (0, 0), 1e308), (1, 0), -1e308), Y10),
+                       ValueError, "X values must lie within ±1e+150", "squares and ranges of larger numbers overflow",
+                       "got 1e+308 at row 0, column 0 (2 such values)"),
+    "arrays X 1.7e308": (lambda: data.from_arrays(with_value(X10, (4, 1), 1.7e308), Y10), ValueError,
+                         "X values must lie within ±1e+150", "got 1.7e+308 at row 4, column 1"),
+    "arrays X huge int": (lambda: data.from_arrays(np.array([[10**400, 1]] * 10, dtype=object), Y10), TypeError,
+                          "X must be numbers of shape (n_samples, n_features)", "could not read it as numbers",
+                          "int too large to convert to float"),
 
     # from_csv (bad file contents are in test_data.py::test_from_csv_bad_files)
     "csv path type": (lambda: data.from_csv(None), TypeError, "path must be a file name (str or pathlib.Path)",
                       "got None (NoneType)"),
     "csv path missing": (lambda: data.from_csv("no/such/file.csv"), FileNotFoundError, "path: no CSV file at",
                          "no/such/file.csv"),
+    "csv delimiter": (lambda: data.from_csv("any.csv", delimiter=" "), ValueError,
+                      "delimiter must be one of ',', ';', '\\t', '|'", "got ' '"),
+    "csv delimiter type": (lambda: data.from_csv("any.csv", delimiter=b","), TypeError, "delimiter must be one of",
+                           "got b',' (bytes)"),
+    "csv train_ratio": (lambda: data.from_csv("any.csv", train_ratio=1.5), ValueError,
+                        "train_ratio must be a number from 0.1 to 0.9", "got 1.5"),
+
+    # thin
+    "thin max_points": (lambda: data.thin(Y10, 0), ValueError, "max_points must be an integer >= 1", "got 0"),
+    "thin max_points float": (lambda: data.thin(Y10, 5.0), TypeError, "max_points must be an integer", "got 5.0 (float)"),
+
+    # models.save / load paths (bad files are in test_models.py)
+    "save path empty": (lambda: models.save(MLP, ""), ValueError, "path must name a file to write, such as 'model.pt'",
+                        "got ''"),
+    "save path type": (lambda: models.save(MLP, None), TypeError, "path must be a file name (str or pathlib.Path)",
+                       "got None (NoneType)"),
+    "load path empty": (lambda: models.load(""), ValueError, "path must name a file to read", "got ''"),
+    "load path folder": (lambda: models.load("."), ValueError, "path must name a file to read", "got '.'"),
+    "load path type": (lambda: models.load(3.5), TypeError, "path must be a file name", "got 3.5 (float)"),
+    "build dtype": (lambda: models.build(dict(MLP.spec, dtype="float16")), TypeError,
+                    "dtype must be torch.float64 or torch.float32", "got 'float16' (str)"),
 
     # load_digits
     "digits train_ratio": (lambda: data.load_digits(train_ratio=0.95), ValueError,
@@ -406,3 +461,25 @@ def test_bad_input_leaves_the_model_untouched():
     with pytest.raises(ValueError):
         train.train(model, replace(CIRCLE, X_train=with_value(CIRCLE.X_train, (0, 0), np.nan)))
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_own_data_of_a_million_points_is_drawn_thinned_and_says_so():
+    """Issue 14: own data was drawn in full (up to 1,000,000 SVG points); now at most data.MAX_POINTS, like the
+    toy sets, each class keeping its share, and the plot says how many it shows."""
+    rng = np.random.default_rng(0)
+    n = 60_000
+    X = rng.uniform(-5, 5, (n, 2))
+    y = np.where(np.arange(n) < 300, "rare", "common")           # a 0.5 % class stays visible
+    d = data.from_arrays(X, y, train_ratio=0.5)
+    fig = viz.decision_boundary(probe.grid(models.mlp(), resolution=10), d)
+    points = [t for t in fig.data if t.type == "scatter"]
+    drawn = sum(len(t.x) for t in points)
+    assert drawn <= data.MAX_POINTS and drawn >= data.MAX_POINTS - 4
+    rare = sum(len(t.x) for t in points if t.name.endswith("class 1"))
+    assert abs(rare - data.MAX_POINTS * 300 / n) <= 4
+    assert [a.text for a in fig.layout.annotations] == [f"showing {drawn:,} of {n:,} points"]
+    # every drawn point is a real data point of its class (thinned, not moved)
+    real = {(round(a, 3), round(b, 3)) for a, b in d.X}
+    assert all((a, b) in real for t in points for a, b in zip(t.x, t.y, strict=True))
+    small = viz.decision_boundary(probe.grid(models.mlp(), resolution=10), data.make_dataset("circle", n_points=20_000))
+    assert sum(len(t.x) for t in small.data if t.type == "scatter") == 20_000 and not small.layout.annotations

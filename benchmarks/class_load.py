@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +58,7 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
         after_lesson = learner.measure()
         row.update(lesson_cpu_s=after_lesson["cpu_s"])
         if playground_seconds > 0 and not learner.errors:
-            learner.run_cells([PLAYGROUND.format(seconds=playground_seconds, every=SLIDER_EVERY)])
+            learner.run_cells([PLAYGROUND.format(seconds=playground_seconds, every=SLIDER_EVERY)], record="playground")
             row["playground_cpu_per_min"] = (learner.measure()["cpu_s"] - after_lesson["cpu_s"]) * 60 / playground_seconds
         row.update(learner.measure(), **learner.times)
         if learner.errors:
@@ -75,9 +75,11 @@ def one_class(n: int, lesson: list[str], playground_seconds: float) -> dict:
         hub = Hub.start(workdir)
         try:
             start = time.monotonic()
-            with ThreadPoolExecutor(n) as pool:
-                rows = list(pool.map(lambda i: one_learner(hub, f"learner-{i + 1}", lesson, playground_seconds),
-                                     range(n)))
+            # one process per learner (as each browser is its own program): one Python process reading eight
+            # live Playgrounds' websockets falls behind on a loaded machine, and the servers then drop it
+            with ProcessPoolExecutor(n) as pool:
+                rows = list(pool.map(one_learner, [hub.remote()] * n, [f"learner-{i + 1}" for i in range(n)],
+                                     [lesson] * n, [playground_seconds] * n))
             memory = hub.own_memory()
             wall = time.monotonic() - start
         finally:
@@ -161,6 +163,8 @@ def main(argv=None) -> int:
         print(f"{n} learners ...", flush=True)
         classes.append(one_class(n, lesson, args.playground_seconds))
         print(f"  done in {classes[-1]['wall']:.0f} s", flush=True)
+        for row in classes[-1]["rows"]:
+            print("  ", row, flush=True)
     lines = table(classes, Path(args.lesson).name, args.playground_seconds, load)
     print("\n".join(lines))
     if not args.no_write:

@@ -127,11 +127,12 @@ c.JupyterHub.load_roles = [
 class Hub:
     """A running JupyterHub (and its proxy, culler and learners' servers): everything a ``stop()`` ends."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | None     # None in a copy for another process (``remote()``): it cannot stop the hub
     url: str
     token: str
     workdir: Path
     log: Path
+    pid: int = 0
 
     @classmethod
     def start(cls, workdir, *, culler_timeout: int = 3600, cull_every: int = 60, cull_default_servers: bool = True,
@@ -159,13 +160,17 @@ class Hub:
             process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(workdir / "jupyterhub_config.py")],
                                        cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True)    # its own process group: stop() kills it whole
-        hub = cls(process=process, url=f"http://127.0.0.1:{port}", token=token, workdir=workdir, log=log)
+        hub = cls(process=process, url=f"http://127.0.0.1:{port}", token=token, workdir=workdir, log=log, pid=process.pid)
         try:
             wait_for(hub._answers, timeout=timeout, what=f"the hub's API at {hub.url} (log: {log})")
         except BaseException:
             hub.stop()
             raise
         return hub
+
+    def remote(self) -> Hub:
+        """This hub as a plain value that another process (a learner run in a process pool) can use."""
+        return Hub(process=None, url=self.url, token=self.token, workdir=self.workdir, log=self.log, pid=self.pid)
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
@@ -185,19 +190,19 @@ class Hub:
 
     def alive(self) -> bool:
         """The hub process runs and its API answers an authenticated request."""
-        return self.process.poll() is None and self.api("GET", "/users").ok
+        return psutil.pid_exists(self.pid) and self.api("GET", "/users").ok
 
     def processes(self) -> list[psutil.Process]:
         """The hub and every process below it (proxy, culler, learners' servers, their kernels)."""
         try:
-            hub = psutil.Process(self.process.pid)
+            hub = psutil.Process(self.pid)
             return [hub, *hub.children(recursive=True)]
         except psutil.NoSuchProcess:
             return []
 
     def own_memory(self) -> dict:
         """Resident memory (MB) of the hub process and of its proxy: what the hub costs besides the learners."""
-        hub = psutil.Process(self.process.pid)
+        hub = psutil.Process(self.pid)
         proxy = [p for p in hub.children() if "configurable-http-proxy" in " ".join(p.cmdline())]
         return {"hub_mb": rss_mb(hub), "proxy_mb": sum(rss_mb(p) for p in proxy),
                 "hub_peak_mb": peak_rss_mb(hub.pid)}
@@ -205,6 +210,8 @@ class Hub:
     def stop(self, timeout: float = 30) -> list[int]:
         """SIGTERM the hub (it stops servers and proxy), then SIGKILL the process group of every process it had
         started that is still there. Returns the PIDs still alive afterwards (none, unless something is wrong)."""
+        if self.process is None:
+            raise ClassError("only the process that started the hub stops it")
         family = self.processes()
         groups = set()
         for p in family:
@@ -346,6 +353,9 @@ class Learner:
                 raise KernelGone(f"{self.name}: the kernel's websocket closed ({err!r})") from None
             if opcode != websocket.ABNF.OPCODE_TEXT:
                 continue                       # binary frames: widget buffers for the browser, nothing for us
+            if msg_id.encode() not in data and b"execution_state" not in data:
+                continue                       # a widget's frame for the browser: skipped unparsed, so that this
+                                               # reader keeps up with a live Playground (and answers the pings)
             msg = json.loads(data)
             state = msg.get("content", {}).get("execution_state") if msg.get("msg_type") == "status" else None
             if state in ("restarting", "dead"):
@@ -358,9 +368,10 @@ class Learner:
                 idle = True
         return reply
 
-    def run_cells(self, cells: list[str], *, timeout: float = 900, before=None) -> float:
+    def run_cells(self, cells: list[str], *, timeout: float = 900, before=None, record: str = "lesson") -> float:
         """Run the cells one after another like "Run All" (stop at the first error). ``before(i)`` is called just
-        after cell i was sent (the test kills or restarts a kernel there). Returns the seconds it took."""
+        after cell i was sent (the test kills or restarts a kernel there). Returns the seconds it took (also kept
+        in ``times[record]``)."""
         if self._ws is None or not self._ws.connected:
             self._connect(timeout)     # a browser tab reopened (the server drops sockets nobody reads from)
         start = time.monotonic()
@@ -376,7 +387,7 @@ class Learner:
                 self.errors.append(f"cell {i}: {reply.get('ename')}: {reply.get('evalue')}")
                 break
         seconds = time.monotonic() - start
-        self.times["lesson"] = seconds
+        self.times[record] = seconds
         return seconds
 
     def restart_kernel(self, timeout: float = 300) -> None:

@@ -78,6 +78,17 @@ def _run(nb, folder: Path, *, timeout: int, kernel_name: str = "python3", gradin
     return []
 
 
+def read_notebook(path: str | os.PathLike, argument: str = "PATHS"):
+    """The notebook at ``path``, or ReleaseError naming ``argument`` and the file if it cannot be read."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except OSError:
+        raise   # the command line turns it into one line with the file name
+    except Exception as error:   # nbformat raises several types for a damaged file
+        raise ReleaseError(f"{argument}: cannot read {str(path)!r} as a notebook: "
+                           f"{' '.join(str(error).split())[:200]}") from None
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The values of the answers
 
@@ -213,7 +224,7 @@ def validate(path: str | os.PathLike, *, student: bool | None = None, timeout: i
     """
     path = Path(path)
     check_timeout(timeout)
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     student = is_student_copy(nb) if student is None else student
     start = time.perf_counter()
     problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=student)
@@ -301,10 +312,10 @@ def grade(path: str | os.PathLike, source: str | os.PathLike, *, timeout: int = 
     """
     path, source = Path(path), Path(source)
     check_timeout(timeout)
-    instructor = nbformat.read(source, as_version=4)
+    instructor = read_notebook(source, "--source")
     if not any(is_check_cell(cell) for cell in instructor.cells):
         raise ReleaseError(f"--source: {str(source)!r} has no graded check cell to grade with")
-    nb, notes = restore_checks(nbformat.read(path, as_version=4), instructor)
+    nb, notes = restore_checks(read_notebook(path), instructor)
     start = time.perf_counter()
     problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=True)
     report = judge(nb, student=False, path=path, seconds=time.perf_counter() - start)

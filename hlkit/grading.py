@@ -61,8 +61,10 @@ def _run(nb, folder: Path, *, timeout: int, kernel_name: str = "python3", gradin
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    # store_widget_state=True although nothing is saved: with False, nbclient 0.10 raises KeyError when an
+    # ipywidgets Output widget receives output (output_widget.py writes into the widget state it did not keep)
     client = NotebookClient(nb, timeout=check_timeout(timeout), kernel_name=kernel_name, allow_errors=True,
-                            interrupt_on_timeout=True, store_widget_state=False,
+                            interrupt_on_timeout=True, store_widget_state=True,
                             resources={"metadata": {"path": str(folder.resolve())}})
     saved = os.environ.get("NBGRADER_EXECUTION")
     if grading:   # the kernel inherits it: hl.check then fails unanswered exercises, as under nbgrader

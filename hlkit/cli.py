@@ -19,8 +19,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
 from . import grading, links
 from . import release as rel
 
@@ -103,7 +101,7 @@ def _grade(args, given: list[str], paths: list[Path]) -> int:
         if path.name not in sources:
             raise rel.ReleaseError(f"--source: no instructor notebook named {path.name!r} in {str(source_dir)!r} "
                                    f"to grade {str(path)!r} with")
-        if not links.holds_solutions(nbformat.read(sources[path.name], as_version=4)):
+        if not links.holds_solutions(grading.read_notebook(sources[path.name], "--source")):
             raise rel.ReleaseError(f"--source: {str(sources[path.name])!r} is a student copy; grading needs the "
                                    "instructor notebooks (their check cells hold the hidden tests)")
     rows, problems = [], 0
@@ -135,6 +133,11 @@ def _grade(args, given: list[str], paths: list[Path]) -> int:
         writer.writerow(["student", "notebook", "check", "points", "max_points", "result", "note"])
         writer.writerows(rows)
     print(f"grades written to {out.resolve()} (one row per learner, notebook and check)")
+    unguarded = sorted({f"{row[1]} {row[2]}" for row in rows if "no hidden tests" in row[6]})
+    if unguarded:
+        print(f"warning: {len(unguarded)} check cells of the source have no hidden tests ({unguarded[0]}"
+              f"{', ...' if len(unguarded) > 1 else ''}): their points come from hl.check alone, which a learner "
+              "can replace; add hidden tests (docs/instructors.md, section 1)", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -152,7 +155,7 @@ def _links(args) -> int:
         raise rel.ReleaseError("--repo: give the repository's address, e.g. --repo https://github.com/OWNER/hlkit "
                                "(this folder has no git remote 'origin' to take it from)")
     notebooks = grading.notebooks_in([args.notebooks], argument="--notebooks")
-    answered = [path for path in notebooks if links.holds_solutions(nbformat.read(path, as_version=4))]
+    answered = [path for path in notebooks if links.holds_solutions(grading.read_notebook(path, "--notebooks"))]
     if answered:
         warning = (f"{len(answered)} of the notebooks still hold solutions ({answered[0]}"
                    f"{', ...' if len(answered) > 1 else ''}): these are instructor copies, and links to them hand "
@@ -256,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 if __name__ == "__main__":

@@ -61,8 +61,10 @@ def _run(nb, folder: Path, *, timeout: int, kernel_name: str = "python3", gradin
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    # store_widget_state=True although nothing is saved: with False, nbclient 0.10 raises KeyError when an
+    # ipywidgets Output widget receives output (output_widget.py writes into the widget state it did not keep)
     client = NotebookClient(nb, timeout=check_timeout(timeout), kernel_name=kernel_name, allow_errors=True,
-                            interrupt_on_timeout=True, store_widget_state=False,
+                            interrupt_on_timeout=True, store_widget_state=True,
                             resources={"metadata": {"path": str(folder.resolve())}})
     saved = os.environ.get("NBGRADER_EXECUTION")
     if grading:   # the kernel inherits it: hl.check then fails unanswered exercises, as under nbgrader
@@ -76,6 +78,17 @@ def _run(nb, folder: Path, *, timeout: int, kernel_name: str = "python3", gradin
             os.environ.pop("NBGRADER_EXECUTION", None) if saved is None else os.environ.__setitem__(
                 "NBGRADER_EXECUTION", saved)
     return []
+
+
+def read_notebook(path: str | os.PathLike, argument: str = "PATHS"):
+    """The notebook at ``path``, or ReleaseError naming ``argument`` and the file if it cannot be read."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except OSError:
+        raise   # the command line turns it into one line with the file name
+    except Exception as error:   # nbformat raises several types for a damaged file
+        raise ReleaseError(f"{argument}: cannot read {str(path)!r} as a notebook: "
+                           f"{' '.join(str(error).split())[:200]}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -213,7 +226,7 @@ def validate(path: str | os.PathLike, *, student: bool | None = None, timeout: i
     """
     path = Path(path)
     check_timeout(timeout)
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     student = is_student_copy(nb) if student is None else student
     start = time.perf_counter()
     problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=student)
@@ -301,10 +314,10 @@ def grade(path: str | os.PathLike, source: str | os.PathLike, *, timeout: int = 
     """
     path, source = Path(path), Path(source)
     check_timeout(timeout)
-    instructor = nbformat.read(source, as_version=4)
+    instructor = read_notebook(source, "--source")
     if not any(is_check_cell(cell) for cell in instructor.cells):
         raise ReleaseError(f"--source: {str(source)!r} has no graded check cell to grade with")
-    nb, notes = restore_checks(nbformat.read(path, as_version=4), instructor)
+    nb, notes = restore_checks(read_notebook(path), instructor)
     start = time.perf_counter()
     problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=True)
     report = judge(nb, student=False, path=path, seconds=time.perf_counter() - start)

@@ -233,3 +233,10 @@ def test_python_dash_m_and_console_script(capsys, monkeypatch):
     script = Path(sys.executable).parent / "hlkit"
     assert script.exists(), "the hlkit console script is not installed (pip install -e .)"
     assert "hlkit.cli" in script.read_text()
+
+
+@pytest.mark.parametrize("text", ['{"cells": 5}', "not json", ""])
+def test_a_damaged_notebook_is_one_line_naming_it(capsys, tmp_path, text):
+    (tmp_path / "bad.ipynb").write_text(text)
+    code, _, err = run(capsys, "validate", tmp_path / "bad.ipynb")
+    assert code == 2 and err.count("\n") == 1 and "bad.ipynb" in err and "cannot read" in err

@@ -87,21 +87,45 @@ def test_hlkit_release_matches_nbgrader(course):
             assert mine.metadata.get("deletable") == other.metadata.get("deletable")
 
 
-def test_autograde_scores_the_simulated_learners(course, tmp_path):
-    """The learners of tests/test_grading.py (right, blank hlkit copy, cheat, deleted checks, edited checks, ...)
-    handed in to nbgrader: autograde gives each the points hlkit validate --instructor gives."""
-    from nbgrader.api import Gradebook
-
-    folder = submissions(tmp_path)
+@pytest.fixture(scope="module")
+def autograded(course, tmp_path_factory):
+    """The simulated learners of tests/test_grading.py handed in and autograded (once for this module)."""
+    folder = submissions(tmp_path_factory.mktemp("learners"))
     for learner in EXPECTED:
         submitted = course / "submitted" / learner / ASSIGNMENT
         submitted.mkdir(parents=True)
         for name in ("tiny_lesson.ipynb", "points.csv"):
             shutil.copy(folder / learner / name, submitted)
     nbgrader(course, "autograde", ASSIGNMENT, "--notebook", "tiny_lesson")
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    return course
+
+
+def test_autograde_scores_the_simulated_learners(autograded):
+    """The learners of tests/test_grading.py (right, blank hlkit copy, cheat, deleted checks, edited checks, ...)
+    handed in to nbgrader: autograde gives each the points hlkit validate --instructor gives."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{autograded / 'gradebook.db'}") as gradebook:
         for learner, (ex1, ex2, _) in EXPECTED.items():
             notebook = gradebook.find_submission_notebook("tiny_lesson", ASSIGNMENT, learner)
             scores = {grade.name: grade.score for grade in notebook.grades}
             # the written answer (l99-ex3-solution) waits for a person: 0 until graded by hand
             assert scores == {"l99-ex1-check": ex1, "l99-ex2-check": ex2, "l99-ex3-solution": 0.0}, learner
+
+
+def test_the_guides_per_exercise_export(autograded):
+    """The snippet of docs/instructors.md that writes grades_per_exercise.csv from the gradebook works."""
+    import csv
+
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", guide, re.S) if "grades_per_exercise" in block)
+    cwd = os.getcwd()
+    os.chdir(autograded)
+    try:
+        exec(snippet, {})
+    finally:
+        os.chdir(cwd)
+    with (autograded / "grades_per_exercise.csv").open() as handle:
+        rows = {(r["student"], r["cell"]): float(r["score"]) for r in csv.DictReader(handle)}
+    for learner, (ex1, ex2, _) in EXPECTED.items():
+        assert rows[(learner, "l99-ex1-check")] == ex1 and rows[(learner, "l99-ex2-check")] == ex2, learner

@@ -343,18 +343,20 @@ def test_release_all_lessons_leaks_nothing(tmp_path):
         assert "BEGIN HIDDEN TESTS" not in nbformat.writes(student), lesson.name
 
 
-# Lesson problems these tests found, owned by the lessons (issue 11); strict: a fix makes the test pass and the
-# mark must then go
-KNOWN_VALUE_LEAKS = {"06_convolutional_networks": "cell 27 asserts hl.n_params(cnn) == 80 + 1168 + ...: 1168 is the "
-                                                  "answer of exercise 1"}
+# Lesson problems these tests found, owned by the lessons (issue 11): lesson -> (what, strict). Strict: a fix makes
+# the test fail until its mark goes. Not strict: already fixed on main by the grading-lessons branch (remove the
+# mark after merging).
+KNOWN_VALUE_LEAKS = {"06_convolutional_networks": ("cell 27 asserts hl.n_params(cnn) == 80 + 1168 + ...: 1168 is "
+                                                   "exercise 1's answer (fixed on main)", False)}
 KNOWN_RUN_ALL_STOPS = {
-    "05_underfitting_and_overfitting": "cell 40 trains with best_depth and prints val_acc, exercise 3's answers",
-    "06_convolutional_networks": "cell 25 convolves with vertical_edges, exercise 3's answer",
+    "05_underfitting_and_overfitting": ("cell 40 trains with best_depth and prints val_acc, exercise 3's answers",
+                                        True),
+    "06_convolutional_networks": ("cell 25 convolves with vertical_edges, exercise 3's answer", True),
 }
 
 
 def lessons_except(known: dict) -> list:
-    return [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=True, reason=known[p.stem]))
+    return [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=known[p.stem][1], reason=known[p.stem][0]))
             if p.stem in known else pytest.param(p, id=p.stem) for p in LESSONS]
 
 
@@ -373,8 +375,8 @@ def test_student_lesson_run_all_reaches_the_last_cell(lesson, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")   # the kernel inherits it: one thread, as on a shared hub
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     student = rel.student_copy(read(lesson), name=lesson.name)
-    client = NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=False,
-                            store_widget_state=False, resources={"metadata": {"path": str(lesson.parent)}})
+    client = NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=False,   # True: see grading._run
+                            store_widget_state=True, resources={"metadata": {"path": str(lesson.parent)}})
     try:
         client.execute()
     except CellExecutionError as error:

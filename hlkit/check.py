@@ -786,7 +786,7 @@ def l07_gradient_times_input(attributions) -> None:
 def l07_top_pixels(model, image, pixels) -> None:
     """Exercise 2: the 5 pixels (flat indices 0..63) with the largest gradient x input for one 8x8 image and
     its predicted class."""
-    from .explain import saliency
+    from .explain import gradient_x_input
 
     name = "l07_top_pixels"
     if _unanswered(name, pixels):
@@ -800,7 +800,7 @@ def l07_top_pixels(model, image, pixels) -> None:
     if not np.all((got >= 0) & (got < 64) & (got == np.round(got))):
         fail("top pixels", "flat indices 0..63", "numbers outside that range or not whole",
              _see(name, "flatten the (8, 8) map to 64 numbers before sorting"))
-    scores = saliency(model, image).reshape(-1)
+    scores = gradient_x_input(model, image).reshape(-1)
     top = set(np.argsort(scores, kind="stable")[-5:].tolist())
     chosen = set(got.astype(int).tolist())
     if chosen == set(np.argsort(np.abs(scores), kind="stable")[-5:].tolist()) != top:
@@ -810,8 +810,8 @@ def l07_top_pixels(model, image, pixels) -> None:
         fail("top pixels", "the 5 largest values", "the 5 smallest (a sign or order error)",
              _see(name, "sorting goes from small to large: the largest are at the end"))
     if chosen != top:
-        fail("top pixels", "the indices of the 5 largest values of the saliency map of this image",
-             "a different set of pixels", _see(name, "take the saliency map of this one image, then sort it"))
+        fail("top pixels", "the indices of the 5 largest gradient x input values of this image",
+             "a different set of pixels", _see(name, "take gradient x input of this one image, then sort it"))
     passed("top pixels: correct")
 
 

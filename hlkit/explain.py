@@ -93,11 +93,6 @@ def gradient_x_input(model: nn.Module, X, *, target=None) -> np.ndarray:
     return (_gradient(model, x, target) * x).detach().numpy().copy()
 
 
-#: Deprecated name of ``gradient_x_input`` (a saliency map is the gradient alone: ``gradient``). Kept because
-#: hlkit.check's lesson-07 exercise check still calls it; use ``gradient_x_input`` in new code.
-saliency = gradient_x_input
-
-
 def integrated_gradients(model: nn.Module, X, *, baseline=0.0, steps: int = 64, target=None) -> np.ndarray:
     """Integrated gradients: (X - baseline) times the gradient averaged along the straight path from baseline
     to X, the same shape as X.

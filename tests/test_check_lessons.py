@@ -136,7 +136,7 @@ SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 @cache
 def digit_case():
     model, image = hl.mlp([16], n_inputs=64, n_classes=10, activation="relu", seed=0), hl.load_digits().X_test[0]
-    scores = hl.explain.saliency(model, image.reshape(1, 64)).ravel()
+    scores = hl.explain.gradient_x_input(model, image.reshape(1, 64)).ravel()
     return model, image, np.argsort(scores, kind="stable")
 
 

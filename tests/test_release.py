@@ -344,15 +344,10 @@ def test_release_all_lessons_leaks_nothing(tmp_path):
 
 
 # Lesson problems these tests found, owned by the lessons (issue 11): lesson -> (what, strict). Strict: a fix makes
-# the test fail until its mark goes. Not strict: already fixed on main by the grading-lessons branch (remove the
-# mark after merging).
-KNOWN_VALUE_LEAKS = {"06_convolutional_networks": ("cell 27 asserts hl.n_params(cnn) == 80 + 1168 + ...: 1168 is "
-                                                   "exercise 1's answer (fixed on main)", False)}
-KNOWN_RUN_ALL_STOPS = {
-    "05_underfitting_and_overfitting": ("cell 40 trains with best_depth and prints val_acc, exercise 3's answers",
-                                        True),
-    "06_convolutional_networks": ("cell 25 convolves with vertical_edges, exercise 3's answer", True),
-}
+# the test fail until its mark goes. None is left: lesson 06 no longer states 1168, and the cells of lessons 05 and 06
+# that use an exercise's answer say "answer exercise 3 above first" in a student copy instead of failing.
+KNOWN_VALUE_LEAKS: dict[str, tuple[str, bool]] = {}
+KNOWN_RUN_ALL_STOPS: dict[str, tuple[str, bool]] = {}
 
 
 def lessons_except(known: dict) -> list:

@@ -177,7 +177,7 @@ function render({ model, el }) {
   const [boundary, boundaryCtx] = canvas(SIZE, SIZE, "hl-boundary");
   const [loss, lossCtx] = canvas(SIZE, 220, "hl-loss");
   const [net, netCtx] = canvas(200, 100, "hl-network");
-  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, 220], net, netCtx, netSize: [200, 100] };
+  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, 220], net, netCtx, netSize: [200, 100], log: [] };
   row.append(boundary, loss, net);
   root.append(status, row);
   el.append(root);
@@ -191,6 +191,9 @@ function render({ model, el }) {
     root.dataset.frame = String(model.get("frame"));
     root.dataset.drawn = String(drawn.filter(Boolean).length);
     root.dataset.paints = String(Number(root.dataset.paints || 0) + 1);
+    // when each paint happened and what it showed: benchmarks/browser.py reads it (bounded)
+    parts.log.push([performance.now(), model.get("frame"), status.textContent]);
+    if (parts.log.length > 4000) parts.log.splice(0, 2000);
   }
   function schedule() {
     if (!pending) { pending = true; requestAnimationFrame(paint); }

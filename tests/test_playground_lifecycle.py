@@ -155,9 +155,9 @@ def test_a_closed_playground_says_so():
 #: still 1 thread), B leaves (the 2 threads are back); then two live Playgrounds train at once and close
 OVERLAP = """
 import threading, torch, hlkit as hl
-from threadpoolctl import threadpool_info
-def counts():
-    return torch.get_num_threads(), sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+def counts():   # torch's threads in this thread; the BLAS's, as the guard's own controller reads them
+    blas = hl.train._blas_threads().info()
+    return torch.get_num_threads(), sorted(i["num_threads"] for i in blas if i["user_api"] == "blas")
 print(counts())
 small = hl.mlp([4, 2])
 a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
@@ -177,6 +177,8 @@ print(counts())
 one, two = hl.Playground(epochs=1500), hl.Playground("xor", epochs=1500)
 assert one.wait(120) and two.wait(120)
 one.close(); two.close()
+for t in threading.enumerate():
+    if t.name.startswith("hlkit"): t.join()
 print(counts())
 """
 

@@ -166,7 +166,7 @@ class Runner:
                 self._cond.wait(min(left, 0.05))
         return True
 
-    def close(self, timeout: float = 5.0) -> bool:
+    def close(self, timeout: float = 30.0) -> bool:
         """Stop the worker (within a minibatch) and join it; True if it ended."""
         with self._cond:
             self.closed = True

@@ -102,7 +102,14 @@ def measure(page, profile: str, repeat: int) -> list[dict]:
     results = []
     for i in range(repeat):
         if i % 2:   # alternate: up, then down again, so the network stays near the problem's own
+            import hlkit as hl
+
+            depth, width = int(drv.readout(page, "hidden layers")), int(drv.readout(page, "neurons/layer"))
             drv.press(page, drv.slider(page, "neurons/layer").locator(".noUi-handle"), "ArrowLeft", times=2)
+            params = hl.n_params(hl.mlp(hl.models.hidden_sizes(depth, width - 2)))
+            # the runs of these presses must be over before the next measurement starts
+            drv.wait_until(lambda p=params: (lambda s: s.get("params") == p and s["state"] != "training")(
+                drv.status_numbers(page)), 120, "the runs after stepping back", interval=0.05)
         results.append(one_change(page, profile))
     return results
 

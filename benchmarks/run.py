@@ -138,7 +138,7 @@ def bench_live(repeat):
     rows = []
     for label, problem in PROBLEMS.items():
         first, final, quality, fps = [], [], [], []
-        for frames, history, pg in _live_runs(problem, repeat):
+        for frames, history, _pg in _live_runs(problem, repeat):
             if not frames:
                 continue
             first.append(frames[0][0])
@@ -158,6 +158,32 @@ def bench_live(repeat):
         rows.append((f"live frames per second while training, {label}", summary(fps, "fps", 1, 1)[0],
                      ">= 15 fps" if "spiral" in label else ">= 30 fps"))
     return rows
+
+
+def bench_seeds(repeat):
+    """Each dataset's Playground defaults (and the lessons' 6x8 spiral) over 10 seeds: how many reach 95 % test
+    accuracy at the end of the default 500 epochs."""
+    from hlkit.data import GENERATORS
+    from hlkit.playground import Playground
+
+    rows = []
+    cases = {name: dict(dataset=name) for name in GENERATORS} | {"spiral 6x8": dict(dataset="spiral", hidden=[8] * 6)}
+    for label, options in cases.items():
+        accs = []
+        for seed in range(10):
+            pg = Playground(live=False, seed=seed, **options)
+            accs.append(pg.history.test_acc[-1])
+            pg.close()
+        rows.append((f"Playground defaults, {label}: seeds 0-9 reaching test accuracy >= 0.95",
+                     f"{sum(a >= 0.95 for a in accs)} of 10 (lowest {min(accs):.3f})",
+                     ">= 9 of 10" if label in ("circle", "spiral 6x8") else ""))
+    return rows
+
+
+def bench_browser(repeat):
+    import browser
+
+    return browser.run(max(2, repeat // 2))
 
 
 def problem_epochs():
@@ -212,6 +238,8 @@ BENCHES = {
     "step": bench_step,
     "quality": bench_time_to_quality,
     "live": bench_live,
+    "seeds": bench_seeds,
+    "browser": bench_browser,
     "import": bench_import,
     "startup": bench_startup,
     "lessons": bench_lessons,

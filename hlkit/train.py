@@ -102,12 +102,14 @@ def one_thread_if_small(model: nn.Module):
     if sum(p.numel() for p in model.parameters()) >= SMALL_MODEL:
         yield
         return
-    # thread counts are per process: the first of several threads (two Playgrounds) to enter limits them, the
-    # last to leave restores them; otherwise the second would "restore" the first's 1 for the rest of the process
+    # torch's thread count belongs to the calling thread (OpenMP): each thread sets and restores its own. The BLAS's
+    # belongs to the process: the first thread in (two Playgrounds) limits it and the last one out restores it,
+    # else the second would "restore" the first's 1 for the rest of the process
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
     with _guard_lock:
         if _guard["depth"] == 0:
-            _guard["torch"] = torch.get_num_threads()
-            torch.set_num_threads(1)
             _guard["blas"] = _blas_threads().limit(limits=1, user_api="blas")
         _guard["depth"] += 1
     try:
@@ -117,11 +119,12 @@ def one_thread_if_small(model: nn.Module):
             _guard["depth"] -= 1
             if _guard["depth"] == 0:
                 _guard["blas"].restore_original_limits()
-                torch.set_num_threads(_guard["torch"])
+        if before != 1:
+            torch.set_num_threads(before)
 
 
 _guard_lock = threading.Lock()
-_guard = {"depth": 0, "torch": 1, "blas": None}
+_guard = {"depth": 0, "blas": None}
 
 
 @functools.cache

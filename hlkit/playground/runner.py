@@ -43,7 +43,7 @@ class Run:
         self.history = next(self.steps)   # epoch 0, evaluated once, by the training loop itself
         self.finished = False
         self.train_seconds = 0.0           # time spent training (not drawing, not paused)
-        self.lock = threading.Lock()       # held while the model changes (readers: frames, save_model)
+        self.lock = threading.RLock()      # held while the model changes (readers: frames, save_model)
 
     def advance(self) -> bool:
         """Train one epoch; False once the run has ended (or was cancelled)."""
@@ -166,7 +166,7 @@ class Runner:
                 self._cond.wait(min(left, 0.05))
         return True
 
-    def close(self, timeout: float = 5.0) -> bool:
+    def close(self, timeout: float = 30.0) -> bool:
         """Stop the worker (within a minibatch) and join it; True if it ended."""
         with self._cond:
             self.closed = True
@@ -225,11 +225,15 @@ class Runner:
             if self._cancelled(version) or run is None or run.version != version or run.small \
                     or threading.current_thread() is not self._thread:
                 return self._cancelled(version)
-            self._frame(run)          # show "paused" now, then wait for play, step or a newer request
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            drawn = False             # show "paused" now, then wait for play, step or a newer request
+            with self._cond:          # (an RLock: _frame may take it again)
                 while not self._cancelled(version) and not (self.playing or self.steps > 0):
+                    if not drawn or self._redraw:
+                        self._redraw, drawn = False, True
+                        self._frame(run)
+                        continue
+                    self._busy = False
+                    self._cond.notify_all()
                     self._cond.wait()
                 self._busy = True
             return self._cancelled(version)

@@ -43,9 +43,12 @@ function canvas(width, height, cls) {
   return [c, ctx];
 }
 
-function image(values, res, colour) {   // res x res cells -> an offscreen canvas, row 0 drawn at the bottom
-  const off = document.createElement("canvas");
-  off.width = off.height = res;
+function image(values, res, colour, pool, key) {   // res x res cells -> an offscreen canvas, row 0 at the bottom
+  let off = pool[key];   // reused from paint to paint: making canvases is what costs, not filling them
+  if (!off || off.width !== res) {
+    off = pool[key] = document.createElement("canvas");
+    off.width = off.height = res;
+  }
   const ctx = off.getContext("2d");
   const img = ctx.createImageData(res, res);
   for (let row = 0; row < res; row++) {
@@ -63,7 +66,7 @@ function paintBoundary(model, parts) {
   const ctx = parts.boundaryCtx;
   ctx.clearRect(0, 0, SIZE, SIZE);
   if (!res || rgb.length !== res * res * 3) return false;
-  const off = image(rgb, res, i => [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]]);
+  const off = image(rgb, res, i => [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]], parts.pool, "boundary");
   parts.boundaryImage = off;          // read back by the browser tests (the painted grid, cell by cell)
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(off, 0, 0, SIZE, SIZE);
@@ -155,7 +158,7 @@ function paintNetwork(model, parts) {
     for (let i = 0; i < shown[l]; i++, m++) {
       const x = cx(l) - NODE / 2, y = cy(shown[l], i) - NODE / 2;
       if (r && maps.length >= (m + 1) * r * r) {
-        const off = image(maps, r, j => signed(maps[m * r * r + j]));
+        const off = image(maps, r, j => signed(maps[m * r * r + j]), parts.pool, "map" + m);
         ctx.drawImage(off, x, y, NODE, NODE);
       }
       ctx.strokeStyle = "#333"; ctx.lineWidth = 1; ctx.strokeRect(x, y, NODE, NODE);
@@ -177,7 +180,7 @@ function render({ model, el }) {
   const [boundary, boundaryCtx] = canvas(SIZE, SIZE, "hl-boundary");
   const [loss, lossCtx] = canvas(SIZE, 220, "hl-loss");
   const [net, netCtx] = canvas(200, 100, "hl-network");
-  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, 220], net, netCtx, netSize: [200, 100] };
+  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, 220], net, netCtx, netSize: [200, 100], log: [], pool: {} };
   row.append(boundary, loss, net);
   root.append(status, row);
   el.append(root);
@@ -191,6 +194,9 @@ function render({ model, el }) {
     root.dataset.frame = String(model.get("frame"));
     root.dataset.drawn = String(drawn.filter(Boolean).length);
     root.dataset.paints = String(Number(root.dataset.paints || 0) + 1);
+    // when each paint happened and what it showed: benchmarks/browser.py reads it (bounded)
+    parts.log.push([performance.now(), model.get("frame"), status.textContent]);
+    if (parts.log.length > 4000) parts.log.splice(0, 2000);
   }
   function schedule() {
     if (!pending) { pending = true; requestAnimationFrame(paint); }

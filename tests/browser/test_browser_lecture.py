@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import labdriver as drv
+import numpy as np
 import pytest
 import servers
 from conftest import need_chromium
@@ -62,6 +63,15 @@ def test_lecture_page_in_voila(voila, page, artifacts):
     params = hl.n_params(hl.mlp(hl.models.hidden_sizes(depth + 1, width)))
     drv.wait_until(lambda: drv.status_numbers(page).get("params") == params, 20,
                    f"the status line to show {params} parameters", show=lambda: drv.status_line(page))
+    # the run ends on the page as in the kernel: the final painted boundary is that of the same run computed
+    # without a browser (the Voila case of issue 12: a finished status line over a stale boundary)
+    status = drv.wait_settled(page)
+    shown, text = drv.painted_boundary(page)
+    assert text == status["text"] and status["epoch"] == status["epochs"], status
+    pg = hl.Playground(live=False, hidden=hl.models.hidden_sizes(depth + 1, width), epochs=status["epoch"])
+    want = hl.viz.boundary_image(pg.grid.proba)
+    pg.close()
+    assert np.abs(shown.astype(int) - want).max() <= 1, "the final painted boundary is not the kernel's"
     assert not page.errors, "\n".join(page.errors)
     # Voila's page template links Font Awesome's CSS on a CDN (icons only; the Playground uses none): refused here
     others = [u for u in page.outside_requests if "@fortawesome/fontawesome-free" not in u]

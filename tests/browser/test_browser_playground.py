@@ -123,11 +123,10 @@ def test_widgets_render_again_after_second_restart(pg_page, artifacts):
     drv.restart_and_run_all(pg_page)
     cells = wait_rendered(pg_page)
     assert cells[0]["plots"] == N_FIGURES, cells
-    import hlkit.widgets
 
     import hlkit as hl
 
-    default = hl.n_params(hl.mlp(hlkit.widgets.DEFAULTS["hidden"]))
+    default = hl.n_params(hl.mlp(hl.playground.DEFAULTS["hidden"]))
     drv.wait_until(lambda: drv.status_numbers(pg_page).get("params") == default, 30,
                    f"the status line of a new default Playground ({default} parameters)")
     assert not pg_page.errors, "\n".join(pg_page.errors)

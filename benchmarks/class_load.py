@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests" / "hub"))
 
 from classroom import Hub, Learner, cells_of  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 BEGIN, END = "<!-- class: begin (benchmarks/class_load.py, make class) -->", "<!-- class: end -->"
 SLIDER_EVERY = 5   # seconds between two setting changes of a learner playing with the Playground
@@ -134,18 +135,6 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
     return lines
 
 
-def replace_section(path: Path, lines: list[str]) -> None:
-    """Put the section between the class markers of ``path`` (appended when the markers are not there)."""
-    text = path.read_text() if path.exists() else ""
-    section = "\n".join(lines)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
-    path.write_text(text)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[1, 4, 8], help="class sizes to run (default 1 4 8)")
@@ -168,7 +157,7 @@ def main(argv=None) -> int:
     lines = table(classes, Path(args.lesson).name, args.playground_seconds, load)
     print("\n".join(lines))
     if not args.no_write:
-        replace_section(Path(args.out), lines)
+        replace_section(Path(args.out), BEGIN, END, lines)
         print(f"written to {args.out}")
     return 1 if any(r["failed"] for c in classes for r in c["rows"]) else 0
 

@@ -24,6 +24,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from numpy_reference import NumpyMLP  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 import hlkit as hl  # noqa: E402
 
@@ -259,6 +260,10 @@ def machine() -> str:
             f"numpy {np.__version__}, hlkit {hl.__version__}; torch threads 1 for tiny nets")
 
 
+# run.py rewrites only its own section of RESULTS.md: `make class` (class_load.py) keeps one there too
+BEGIN, END = "<!-- bench: begin (benchmarks/run.py, make bench) -->", "<!-- bench: end -->"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -273,11 +278,11 @@ def main(argv=None):
             continue
         print(f"running {name} ...", flush=True)
         rows += fn(repeat)
-    lines = ["# hlkit benchmarks", "", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", "",
+    lines = [BEGIN, "# hlkit benchmarks", "", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", "",
              f"Median of {repeat} runs (range in brackets). Made by `make bench` (benchmarks/run.py).", "",
              "| what | measured | target |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    replace_section(Path(args.out), BEGIN, END, lines + [END])
     print("\n".join(lines))
     print(json.dumps({"written": args.out}))
 

@@ -1,4 +1,4 @@
-"""Grading an instructor can trust (issue 11), for lessons 01, 02, 03 and 06.
+"""Grading an instructor can trust (issue 11), for lessons 01, 02, 03, 06, 07 and 08.
 
 Each graded cell of these lessons holds a hidden test (``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, the
 last lines of the cell) that computes the expected value itself in plain Python and raises AssertionError for a wrong
@@ -11,7 +11,9 @@ cell's visible part prints what it grades. Tested here:
 - the hidden code uses no name it does not define itself, except the answer variables and Python's builtins (so no
   ``hl``, no ``hl.check``, no ``np``: nothing a student's kernel could have replaced);
 - right answers pass and at least 3 plausible wrong answers per graded cell fail (the answers are computed here with
-  numpy, independently of the notebooks), and errors carry forward where one answer builds on another;
+  numpy, independently of the notebooks; where an answer comes from a training run in the lesson, lessons 04, 05
+  and 07, it is the value the notebook's own solution computes, run in a kernel by ``lesson_answers.py``), and errors
+  carry forward where one answer builds on another;
 - a real nbgrader cycle (``generate_assignment`` -> ``autograde``) over lessons 01, 03 and 06 with eight simulated
   students built from the student copies; every score is asserted, the points come from the notebooks' metadata.
 
@@ -34,7 +36,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"01": "01_what_a_hidden_layer_does", "02": "02_forward_propagation", "03": "03_backpropagation",
-             "06": "06_convolutional_networks"}
+             "06": "06_convolutional_networks", "07": "07_opening_the_black_box", "08": "08_making_networks_cheaper"}
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
@@ -59,6 +61,19 @@ def hidden(source: str) -> str:
     begin = next(i for i, line in enumerate(lines) if BEGIN in line)
     end = next(i for i, line in enumerate(lines) if END in line)
     return "\n".join(lines[begin + 1:end])
+
+
+class Solved:
+    """An answer of the lesson's own solution (run once per session by lesson_answers.py), turned by ``make``;
+    resolved only when a test uses it, so the fast tests of other lessons run no notebook."""
+
+    def __init__(self, lesson: str, name: str, make=lambda value: value):
+        self.lesson, self.name, self.make = lesson, name, make
+
+    def get(self):
+        from lesson_answers import values
+
+        return self.make(values(ROOT / "notebooks" / f"{NOTEBOOKS[self.lesson]}.ipynb")[self.name])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -93,6 +108,19 @@ DW2 = np.outer(DZ2, A1)
 W3 = TINY[2][0]
 HORIZONTAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
+
+def mlp_count(depth, width):
+    """Weights and biases of 2 -> width x depth -> 1, counted by hlkit on a built model."""
+    from hlkit.models import hidden_sizes, mlp, n_params
+
+    return n_params(mlp(hidden_sizes(depth, width)))
+
+
+L07_W, L07_X = np.array([2.0, -1.0, 0.5]), np.array([1.0, 3.0, -2.0])
+L08_WEIGHTS = 64 * 32 + 32 * 10
+VAL_ACC = Solved("05", "val_acc", np.array)
+TOP = Solved("07", "top_pixels", lambda v: np.array(v, dtype=np.int64))
+
 RIGHT = {
     "l01-ex1-check": dict(neuron_output=float(sigmoid(L01_W @ L01_X + L01_B))),
     "l01-ex2-weights": dict(W_combined=L01_W2 @ L01_W1),
@@ -108,6 +136,10 @@ RIGHT = {
     "l06-ex2-conv-side": dict(conv_side=6),
     "l06-ex2-pooled-side": dict(conv_side=6, pooled_side=3),
     "l06-ex3-check": dict(vertical_edges=HORIZONTAL.T.copy()),
+    "l07-ex1-check": dict(attributions=L07_W * L07_X),
+    "l07-ex2-check": dict(top_pixels=TOP),
+    "l08-ex1-check": dict(weights_left=round(L08_WEIGHTS * (1 - 0.75))),
+    "l08-ex2-check": dict(bits_needed=int(np.ceil(np.log2(10))), n_bytes=5000 * int(np.ceil(np.log2(10))) // 8),
 }
 ANSWERS = {gid: sorted(names) for gid, names in RIGHT.items()}
 
@@ -207,6 +239,37 @@ WRONG = {
         "responds to flat areas": dict(vertical_edges=HORIZONTAL.T + 1),
         "a list, not an array": dict(vertical_edges=HORIZONTAL.T.tolist()),
     },
+    "l07-ex1-check": {
+        "the gradient alone": dict(attributions=L07_W.copy()),
+        "the input alone": dict(attributions=L07_X.copy()),
+        "the score in one entry": dict(attributions=np.array([float(L07_W @ L07_X), 0.0, 0.0])),
+        "the sign": dict(attributions=-(L07_W * L07_X)),
+        "a list, not an array": dict(attributions=(L07_W * L07_X).tolist()),
+        "a row (1, 3)": dict(attributions=(L07_W * L07_X)[None, :]),
+    },
+    "l07-ex2-check": {
+        "counted from 1": dict(top_pixels=Solved("07", "top_pixels", lambda v: np.array(v, dtype=np.int64) + 1)),
+        "row and column swapped": dict(top_pixels=Solved("07", "top_pixels", lambda v: np.array(
+            [8 * (int(i) % 8) + int(i) // 8 for i in v]))),
+        "one pixel off": dict(top_pixels=Solved("07", "top_pixels", lambda v: np.array(
+            [*v[:4], next(i for i in range(64) if i not in v)], dtype=np.int64))),
+        "four pixels": dict(top_pixels=Solved("07", "top_pixels", lambda v: np.array(v[:4], dtype=np.int64))),
+        "a row (1, 5)": dict(top_pixels=Solved("07", "top_pixels", lambda v: np.array([v], dtype=np.int64))),
+        "outside 0..63": dict(top_pixels=np.array([0, 1, 2, 3, 64])),
+    },
+    "l08-ex1-check": {
+        "biases included": dict(weights_left=round((L08_WEIGHTS + 32 + 10) * 0.25)),
+        "the removed weights": dict(weights_left=round(L08_WEIGHTS * 0.75)),
+        "first layer only": dict(weights_left=64 * 32 // 4),
+        "not whole": dict(weights_left=L08_WEIGHTS / 4 + 0.5),
+    },
+    "l08-ex2-check": {
+        "3 bits (8 codes)": dict(bits_needed=3, n_bytes=5000 * 3 // 8),
+        "5 bits": dict(bits_needed=5, n_bytes=5000 * 5 // 8),
+        "bits, not bytes": dict(n_bytes=5000 * 4),
+        "one byte per weight": dict(n_bytes=5000),
+        "a bit count as float": dict(bits_needed=3.5),
+    },
 }
 
 
@@ -218,6 +281,7 @@ GRADED = all_graded()
 
 
 def run_hidden(grade_id: str, answers: dict) -> None:
+    answers = {name: value.get() if isinstance(value, Solved) else value for name, value in answers.items()}
     exec(compile(hidden(GRADED[grade_id].source), grade_id, "exec"), {"__builtins__": builtins, **answers})
 
 
@@ -253,7 +317,8 @@ def test_hidden_test_rejects_a_plausible_wrong_answer(grade_id, mistake):
 
 
 @pytest.mark.parametrize("grade_id,missing", [("l01-ex1-check", "neuron_output"), ("l03-ex2-check", "dW3_new"),
-                                              ("l06-ex3-check", "vertical_edges")])
+                                              ("l06-ex3-check", "vertical_edges"),
+                                              ("l07-ex2-check", "top_pixels"), ("l08-ex2-check", "n_bytes")])
 def test_hidden_test_fails_without_an_answer(grade_id, missing):
     answers = {name: value for name, value in RIGHT[grade_id].items() if name != missing}
     with pytest.raises(NameError):

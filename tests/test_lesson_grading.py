@@ -1,4 +1,4 @@
-"""Grading an instructor can trust (issue 11), for lessons 01, 02, 03, 06, 07 and 08.
+"""Grading an instructor can trust (issue 11), for lessons 01 to 08 (every lesson with exercises).
 
 Each graded cell of these lessons holds a hidden test (``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, the
 last lines of the cell) that computes the expected value itself in plain Python and raises AssertionError for a wrong
@@ -36,7 +36,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"01": "01_what_a_hidden_layer_does", "02": "02_forward_propagation", "03": "03_backpropagation",
-             "06": "06_convolutional_networks", "07": "07_opening_the_black_box", "08": "08_making_networks_cheaper"}
+             "04": "04_depth_and_width", "05": "05_underfitting_and_overfitting", "06": "06_convolutional_networks",
+             "07": "07_opening_the_black_box", "08": "08_making_networks_cheaper"}
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
@@ -136,6 +137,12 @@ RIGHT = {
     "l06-ex2-conv-side": dict(conv_side=6),
     "l06-ex2-pooled-side": dict(conv_side=6, pooled_side=3),
     "l06-ex3-check": dict(vertical_edges=HORIZONTAL.T.copy()),
+    "l04-ex1-check": dict(smallest_width=Solved("04", "smallest_width", int)),
+    "l04-ex2-check": dict(hidden=Solved("04", "hidden", lambda v: [int(w) for w in v])),
+    "l04-ex3-check": dict(count=mlp_count),
+    "l05-ex1-check": dict(underfit=Solved("05", "underfit"), overfit=Solved("05", "overfit")),
+    "l05-ex2-check": dict(too_strong=Solved("05", "too_strong")),
+    "l05-ex3-check": dict(val_acc=VAL_ACC, best_depth=Solved("05", "best_depth", int)),
     "l07-ex1-check": dict(attributions=L07_W * L07_X),
     "l07-ex2-check": dict(top_pixels=TOP),
     "l08-ex1-check": dict(weights_left=round(L08_WEIGHTS * (1 - 0.75))),
@@ -239,6 +246,56 @@ WRONG = {
         "responds to flat areas": dict(vertical_edges=HORIZONTAL.T + 1),
         "a list, not an array": dict(vertical_edges=HORIZONTAL.T.tolist()),
     },
+    "l04-ex1-check": {
+        "two neurons": dict(smallest_width=2),
+        "one more than needed": dict(smallest_width=Solved("04", "smallest_width", lambda v: int(v) + 1)),
+        "a wide layer that surely works": dict(smallest_width=8),
+        "not whole": dict(smallest_width=2.5),
+        "a string": dict(smallest_width="3"),
+    },
+    "l04-ex2-check": {
+        "one layer of 64, over the budget": dict(hidden=[64]),
+        "one layer of 8 (stays below 0.95)": dict(hidden=[8]),
+        "one layer of 28 (within the budget, stays below 0.95)": dict(hidden=[28]),
+        "four layers of 8, over the budget": dict(hidden=[8, 8, 8, 8]),
+        "no hidden layer": dict(hidden=[]),
+        "a string": dict(hidden="8, 8"),
+        "a zero width": dict(hidden=[8, 0]),
+        "widths as floats": dict(hidden=[8.0, 8.0]),
+    },
+    "l04-ex3-check": {
+        "biases forgotten": dict(count=lambda d, w: mlp_count(d, w) - (d * w + 1) if d else 2),
+        "output layer forgotten": dict(count=lambda d, w: mlp_count(d, w) - w - 1 if d else 3),
+        "no hidden layer counted as width": dict(count=lambda d, w: mlp_count(d, w) if d else 2 * w + w + w + 1),
+        "off by one": dict(count=lambda d, w: mlp_count(d, w) + 1),
+        "every layer as the first (2 w + w)": dict(count=lambda d, w: d * 3 * w + w + 1 if d else 3),
+        "raises": dict(count=lambda d, w: 1 / 0),
+        "a number, not a function": dict(count=17),
+    },
+    "l05-ex1-check": {
+        "swapped": dict(underfit="A", overfit="B"),
+        "the third model underfits": dict(underfit="C"),
+        "the third model overfits": dict(overfit="C"),
+        "one model twice": dict(underfit="A", overfit="A"),
+        "lower case": dict(underfit="b", overfit="a"),
+    },
+    "l05-ex2-check": {
+        "the lesson's own rate 0.001": dict(too_strong=0.001),
+        "no penalty": dict(too_strong=0.0),
+        "0.003, still fits": dict(too_strong=0.003),
+        "above 1": dict(too_strong=2.0),
+        "a string": dict(too_strong="0.01"),
+    },
+    "l05-ex3-check": {
+        "test-set accuracies (900 points)": dict(val_acc=np.array([0.701, 0.823, 0.841, 0.836, 0.829])),
+        "made-up multiples of 1/30": dict(val_acc=np.array([0.7, 0.8, 0.9, 0.8, 0.8])),
+        "in reverse order": dict(val_acc=Solved("05", "val_acc", lambda v: np.array(v)[::-1].copy())),
+        "the first three depths only": dict(val_acc=Solved("05", "val_acc", lambda v: np.array(v)[:3])),
+        "a list, not an array": dict(val_acc=Solved("05", "val_acc", list)),
+        "best depth by position of the lowest": dict(best_depth=Solved("05", "val_acc", lambda v: int(np.argmin(v)))),
+        "the deepest network": dict(best_depth=4),
+        "the index plus one": dict(best_depth=Solved("05", "best_depth", lambda v: int(v) + 1)),
+    },
     "l07-ex1-check": {
         "the gradient alone": dict(attributions=L07_W.copy()),
         "the input alone": dict(attributions=L07_X.copy()),
@@ -317,7 +374,9 @@ def test_hidden_test_rejects_a_plausible_wrong_answer(grade_id, mistake):
 
 
 @pytest.mark.parametrize("grade_id,missing", [("l01-ex1-check", "neuron_output"), ("l03-ex2-check", "dW3_new"),
-                                              ("l06-ex3-check", "vertical_edges"),
+                                              ("l06-ex3-check", "vertical_edges"), ("l04-ex2-check", "hidden"),
+                                              ("l04-ex3-check", "count"), ("l05-ex1-check", "overfit"),
+                                              ("l05-ex2-check", "too_strong"), ("l05-ex3-check", "val_acc"),
                                               ("l07-ex2-check", "top_pixels"), ("l08-ex2-check", "n_bytes")])
 def test_hidden_test_fails_without_an_answer(grade_id, missing):
     answers = {name: value for name, value in RIGHT[grade_id].items() if name != missing}

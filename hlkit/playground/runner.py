@@ -226,16 +226,22 @@ class Runner:
                     or threading.current_thread() is not self._thread:
                 return self._cancelled(version)
             drawn = False             # show "paused" now, then wait for play, step or a newer request
-            with self._cond:          # (an RLock: _frame may take it again)
-                while not self._cancelled(version) and not (self.playing or self.steps > 0):
-                    if not drawn or self._redraw:
-                        self._redraw, drawn = False, True
-                        self._frame(run)
-                        continue
-                    self._busy = False
-                    self._cond.notify_all()
-                    self._cond.wait()
-                self._busy = True
+            # between two minibatches the model is whole: readers (save_model, figures) may take the run's lock
+            # while we wait (Run.advance holds it once, around the training step this call belongs to)
+            run.lock.release()
+            try:
+                with self._cond:      # (an RLock: _frame may take it again)
+                    while not self._cancelled(version) and not (self.playing or self.steps > 0):
+                        if not drawn or self._redraw:
+                            self._redraw, drawn = False, True
+                            self._frame(run)
+                            continue
+                        self._busy = False
+                        self._cond.notify_all()
+                        self._cond.wait()
+                    self._busy = True
+            finally:
+                run.lock.acquire()
             return self._cancelled(version)
         return interrupted
 

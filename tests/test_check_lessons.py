@@ -210,7 +210,7 @@ CASES = {
         (lambda: (np.round(v("l03_gradient_step", "W3_stepped"), 2),), "rounded to 2 decimals"),
     ]),
     "l04_smallest_width": (lambda: (scalar("l04_smallest_width", "smallest_width"),), [
-        (lambda: (1,), "too few"), (lambda: (2,), "too few"), (lambda: (8,), "larger than needed"),
+        (lambda: (1,), "not the smallest"), (lambda: (2,), "not the smallest"), (lambda: (8,), "not the smallest"),
         (lambda: (2.5,), "whole number"), (lambda: (0,), "1 or more"),
     ]),
     "l04_spiral_budget": (lambda: ([int(w) for w in solution("l04_spiral_budget")["hidden"]],), [

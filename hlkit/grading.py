@@ -44,7 +44,8 @@ SKIPPED_PARTS = ("__pycache__",)   # plus every name starting with "." (.ipynb_c
 STUB_LINES = ("# your code here", "# YOUR CODE HERE", "raise NotImplementedError()", "is not answered yet")
 
 
-def _skipped(relative: Path) -> bool:
+def skipped_path(relative: Path) -> bool:
+    """True for a path inside a hidden or cache folder (not read, not released)."""
     return any(part.startswith(".") or part in SKIPPED_PARTS for part in relative.parts)
 
 
@@ -340,7 +341,7 @@ def notebooks_in(paths: Iterable[str | os.PathLike], *, argument: str = "PATHS")
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            inner = sorted(p for p in path.rglob("*.ipynb") if not _skipped(p.relative_to(path)))
+            inner = sorted(p for p in path.rglob("*.ipynb") if not skipped_path(p.relative_to(path)))
             if not inner:
                 raise ReleaseError(f"{argument}: folder {str(given)!r} holds no notebook (.ipynb)")
             found += inner

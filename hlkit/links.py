@@ -18,7 +18,8 @@ import nbformat
 from .exercises import has_marker, is_solution_cell, source_of
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies below it."""
     return path == folder or folder in path.parents
 
 
@@ -117,7 +118,7 @@ def lesson_links(notebooks: Iterable[str | os.PathLike], *, repo: str, branch: s
     links = []
     for given in notebooks:
         path = Path(given).resolve()
-        if not _inside(path, root):
+        if not inside(path, root):
             raise ValueError(f"notebooks must lie inside the repository checkout {str(root)!r}; "
                              f"got {str(given)!r} (run hlkit links from the repository root)")
         relative = path.relative_to(root).as_posix()

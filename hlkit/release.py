@@ -47,12 +47,14 @@ from .grading import (  # noqa: F401  (re-exported for callers of hlkit.release 
     is_student_copy,
     judge,
     notebooks_in,
+    skipped_path,
     validate,
 )
 from .links import (  # noqa: F401  (re-exported, as above)
     LessonLink,
     binder_url,
     check_url,
+    inside,
     lesson_links,
     nbgitpuller_url,
     notebook_title,
@@ -60,8 +62,6 @@ from .links import (  # noqa: F401  (re-exported, as above)
 )
 
 CODE_STUB = ("# your code here", "raise NotImplementedError()")   # for a region inside a function or loop
-SKIPPED_PARTS = ("__pycache__",)   # plus every name starting with "." (.ipynb_checkpoints, .git)
-_source = source_of   # the old private name, still used by tests written before the split
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -277,14 +277,6 @@ def leaked_values(student, values: dict[str, object]) -> list[str]:
 # Files
 
 
-def _skipped(relative: Path) -> bool:
-    return any(part.startswith(".") or part in SKIPPED_PARTS for part in relative.parts)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def _walk(src: Path, notes: list[str]) -> list[Path]:
     """Every file under ``src`` (skipping hidden and cache folders), following symlinked folders (each
     one followed is named in ``notes``; a loop or a broken link is refused)."""
@@ -293,18 +285,18 @@ def _walk(src: Path, notes: list[str]) -> list[Path]:
         folder = Path(folder)
         for d in list(dirs):
             path = folder / d
-            if _skipped(path.relative_to(src)):
+            if skipped_path(path.relative_to(src)):
                 dirs.remove(d)
             elif path.is_symlink():
                 target = path.resolve()
-                if target in seen or _inside(src.resolve(), target):
+                if target in seen or inside(src.resolve(), target):
                     raise ReleaseError(f"SRC: the symlinked folder {str(path)!r} points back into "
                                        f"{str(target)!r} (a loop); remove the link or release its target")
                 seen.add(target)
                 notes.append(f"followed the symlinked folder {path} -> {target}: its files are copied")
         for n in names:
             path = folder / n
-            if _skipped(path.relative_to(src)):
+            if skipped_path(path.relative_to(src)):
                 continue
             if path.is_symlink() and not path.exists():
                 raise ReleaseError(f"SRC: {str(path)!r} is a broken symlink (it points to "
@@ -337,7 +329,7 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike,
         if src.is_file() and src.suffix != ".ipynb":
             raise ReleaseError(f"SRC {str(given)!r} is not a notebook (.ipynb) or a folder")
         folder = src if src.is_dir() else src.parent
-        if _inside(dest, folder):
+        if inside(dest, folder):
             where = ("the same folder as SRC" if src.is_dir() else "the folder of SRC") if dest == folder \
                 else ("inside SRC" if src.is_dir() else "inside the folder of SRC")
             raise ReleaseError(f"DEST {str(dest)!r} is {where} {str(given)!r}: student copies would mix with "
@@ -350,7 +342,7 @@ def release_plan(sources: Sequence[str | os.PathLike], dest: str | os.PathLike,
             plan[file] = target
     originals = {file.resolve() for file in plan}
     for target in plan.values():
-        if not _inside(target.resolve(), dest):   # a symlinked folder under DEST pointing elsewhere
+        if not inside(target.resolve(), dest):   # a symlinked folder under DEST pointing elsewhere
             raise ReleaseError(f"DEST: {str(target)!r} would be written outside DEST {str(dest)!r}")
         if target.resolve() in originals:
             raise ReleaseError(f"DEST: {str(target)!r} is one of the sources; it would be overwritten")

@@ -30,7 +30,7 @@ def digest(folder: Path) -> dict:
 
 
 def all_text(nb) -> str:
-    return "\n".join(rel._source(c) + "".join(str(o) for o in c.get("outputs", [])) for c in nb.cells)
+    return "\n".join(rel.source_of(c) + "".join(str(o) for o in c.get("outputs", [])) for c in nb.cells)
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_student_copy_holds_no_solution_and_keeps_the_rest():
     for cell in student.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
-    sources = [rel._source(c) for c in student.cells]
+    sources = [rel.source_of(c) for c in student.cells]
     # indentation of the stub follows the marker; lines outside the markers stay
     assert ('def slope(points):\n    """The least-squares slope of the points\' line."""\n'
             '    # your code here\n    raise NotImplementedError()\n\n\nprint(round(slope(points), 3))') in sources

@@ -7,6 +7,7 @@ to the end, with an optional progress callback and stop test.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import math
@@ -110,7 +111,7 @@ def one_thread_if_small(model: nn.Module):
         torch.set_num_threads(1)
     with _guard_lock:
         if _guard["depth"] == 0:
-            _guard["blas"] = _blas_threads().limit(limits=1, user_api="blas")
+            _guard["blas"] = _in_blas_thread(lambda: _blas_threads().limit(limits=1, user_api="blas"))
         _guard["depth"] += 1
     try:
         yield
@@ -118,13 +119,26 @@ def one_thread_if_small(model: nn.Module):
         with _guard_lock:
             _guard["depth"] -= 1
             if _guard["depth"] == 0:
-                _guard["blas"].restore_original_limits()
+                _in_blas_thread(_guard["blas"].restore_original_limits)
         if before != 1:
             torch.set_num_threads(before)
 
 
 _guard_lock = threading.Lock()
 _guard = {"depth": 0, "blas": None}
+
+
+def _in_blas_thread(call):
+    """Run call in the one thread that sets numpy's BLAS thread count, and return its result. OpenBLAS 0.3.31
+    (numpy's, pthreads) ignores a set_num_threads from any thread but the one that set it first while that thread
+    lives: a Playground's worker limiting it and another thread restoring it left 1 BLAS thread for good, and after a
+    set in the kernel's main thread a worker's limit did nothing. So every set comes from this thread."""
+    return _blas_setter().submit(call).result()
+
+
+@functools.cache
+def _blas_setter():
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hlkit-blas")
 
 
 @functools.cache

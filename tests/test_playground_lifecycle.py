@@ -22,7 +22,7 @@ LARGEST = dict(hidden=[256] * 10, n_points=2000, batch_size=1, epochs=100_000)
 
 
 def hlkit_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]
+    return [t.name for t in threading.enumerate() if t.name.startswith("hlkit-playground") and t.is_alive()]
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:
@@ -157,7 +157,8 @@ def test_a_closed_playground_says_so():
 
 
 #: in a fresh process with 2 threads: thread A enters the one-thread guard, B enters, A leaves (B still inside:
-#: still 1 thread), B leaves (the 2 threads are back); then two live Playgrounds train at once and close
+#: still 1 thread), B leaves (the 2 threads are back), 40 times after the main thread used the guard; then two
+#: live Playgrounds train at once and close
 OVERLAP = """
 import threading, torch, hlkit as hl
 def counts():   # torch's threads in this thread; the BLAS's, as the guard's own controller reads them
@@ -165,25 +166,31 @@ def counts():   # torch's threads in this thread; the BLAS's, as the guard's own
     return torch.get_num_threads(), sorted(i["num_threads"] for i in blas if i["user_api"] == "blas")
 print(counts())
 small = hl.mlp([4, 2])
-a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-def a():
-    with hl.train.one_thread_if_small(small):
-        a_in.set(); b_in.wait(30)
-    a_out.set()
-def b():
-    a_in.wait(30)
-    with hl.train.one_thread_if_small(small):
-        b_in.set(); a_out.wait(30)
-        print(counts())
-threads = [threading.Thread(target=a), threading.Thread(target=b)]
-for t in threads: t.start()
-for t in threads: t.join(60)
-print(counts())
+def overlap():   # a enters, b enters, a leaves, b leaves: b's exit must restore what was there before a's entry
+    a_in, b_in, a_out, inside = threading.Event(), threading.Event(), threading.Event(), []
+    def a():
+        with hl.train.one_thread_if_small(small):
+            a_in.set(); b_in.wait(30)
+        a_out.set()
+    def b():
+        a_in.wait(30)
+        with hl.train.one_thread_if_small(small):
+            b_in.set(); a_out.wait(30)
+            inside.append(counts())
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads: t.start()
+    for t in threads: t.join(60)
+    return inside[0], counts()
+with hl.train.one_thread_if_small(small):   # the kernel's own thread first: OpenBLAS then ignored other threads
+    pass
+seen = [overlap() for _ in range(40)]   # OpenBLAS now and then ignored a restore: once in a few hundred overlaps
+print(sorted({str(i) for i, _ in seen}))
+print(sorted({str(o) for _, o in seen}))
 one, two = hl.Playground(epochs=1500), hl.Playground("xor", epochs=1500)
 assert one.wait(120) and two.wait(120)
 one.close(); two.close()
 for t in threading.enumerate():
-    if t.name.startswith("hlkit"): t.join()
+    if t.name.startswith("hlkit-playground"): t.join()
 print(counts())
 """
 
@@ -193,8 +200,8 @@ def test_thread_counts_are_restored_after_two_playgrounds_train_at_once():
     done = subprocess.run([sys.executable, "-c", OVERLAP], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     start, inside, after_threads, after_playgrounds = done.stdout.split("\n")[:4]
-    assert start == "(2, [2])" and inside == "(1, [1])"
-    assert after_threads == after_playgrounds == start
+    assert start == "(2, [2])" and inside == "['(1, [1])']"
+    assert after_threads == "['(2, [2])']" and after_playgrounds == start
 
 
 def test_own_data_is_drawn_thinned_like_the_toy_sets():

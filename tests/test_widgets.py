@@ -292,7 +292,7 @@ def test_spiral_six_by_eight_reaches_95_percent():
 
 def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close():
     pg = Playground(epochs=80)
-    assert pg.live and any(t.name.startswith("hlkit") for t in threading.enumerate())
+    assert pg.live and any(t.name.startswith("hlkit-playground") for t in threading.enumerate())
     assert pg.wait(60)
     completed = pg.runs_completed
     rng = random.Random(0)
@@ -327,7 +327,7 @@ def test_live_worker_takes_the_latest_of_a_burst_of_changes_and_stops_on_close()
     assert history.status == "done" and curves(history) == curves(pg.history)
     assert pg.wait(30) and pg.errors == []
     pg.close()
-    assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit") and t.is_alive()]
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("hlkit-playground") and t.is_alive()]
 
 
 def test_a_view_that_connects_late_gets_the_final_state():

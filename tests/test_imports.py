@@ -201,3 +201,47 @@ def test_network_guard_allows_loopback():
                 assert peer.recv(2) == b"ok"
         with socket.create_connection(("localhost", port), timeout=5):
             server.accept()[0].close()
+
+
+# --- declared dependencies ------------------------------------------------------------------------------------
+
+ROOT = PACKAGE.parent
+#: conda-forge's name where it differs from the PyPI distribution's
+CONDA_NAMES = {"torch": "pytorch-cpu"}
+
+
+def third_party_imports() -> set[str]:
+    """The top-level names of every package hlkit imports directly (not the standard library, not hlkit)."""
+    names = set()
+    for path in PACKAGE.rglob("*.py"):
+        names |= top_level(imports_of(path))
+    return {n for n in names if n not in sys.stdlib_module_names and n not in ("hlkit", "__future__")}
+
+
+def declared(text: str, pattern: str) -> set[str]:
+    """Lower-case distribution names of the requirement lines matched by ``pattern`` (version pins dropped)."""
+    return {re.split(r"[<>=!~\[ ]", m.strip().strip('"'), maxsplit=1)[0].lower() for m in re.findall(pattern, text)}
+
+
+def test_every_package_hlkit_imports_is_declared_everywhere():
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    imported = third_party_imports()
+    assert {"torch", "numpy", "plotly", "ipywidgets", "anywidget", "traitlets", "threadpoolctl"} <= imported
+    needed = {(distributions.get(name) or [name])[0].lower() for name in imported}
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    dependencies = pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
+    missing = needed - declared(dependencies, r'(?m)^\s*("[^"]+")')
+    assert not missing, f"pyproject.toml [project] dependencies lack {sorted(missing)}"
+    for env in ("environment.yml", "binder/environment.yml"):
+        listed = declared((ROOT / env).read_text(encoding="utf-8"), r"(?m)^\s{2}- ([A-Za-z][\w.-]*)")
+        missing = {CONDA_NAMES.get(name, name) for name in needed} - listed
+        assert not missing, f"{env} lacks {sorted(missing)}"
+
+
+def test_the_dependency_check_sees_a_missing_package():
+    # the test above is only as good as its parsing: an undeclared name must show up as missing
+    assert declared('    "numpy>=1.24",\n    "torch>=2.2",   # x\n', r'(?m)^\s*("[^"]+")') == {"numpy", "torch"}
+    assert declared("  - pytorch-cpu   # CPU\n  - plotly>=6\n  - pip:\n      - -e .\n",
+                    r"(?m)^\s{2}- ([A-Za-z][\w.-]*)") == {"pytorch-cpu", "plotly", "pip"}

@@ -18,9 +18,9 @@ from torch import nn
 
 from . import probe
 from . import train as _train
+from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import MLP, mlp
-from .validate import check_choice, check_float, check_int
 
 SCOPES = ("global", "layer")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validate import check_choice, check_float, check_int
+from .arguments import check_choice, check_float, check_int
 
 DOMAIN = 6.0            # the plane shown by every plot: [-DOMAIN, DOMAIN] on both axes
 MAX_POINTS = 20_000     # a toy set larger than this only slows the widget down

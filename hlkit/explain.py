@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .validate import check_float, check_int
+from .arguments import check_float, check_int
 
 
 def _dtype(model):

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .validate import check_choice, check_int
+from .arguments import check_choice, check_int
 
 MAX_DEPTH = 10
 MAX_WIDTH = 256

@@ -12,10 +12,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from .arguments import check_float, check_int
 from .data import DOMAIN
 from .models import input_shape
 from .train import one_thread_if_small
-from .validate import check_float, check_int
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import check_choice, check_float, check_int
+from .arguments import check_choice, check_float, check_int
 
 #: activation name -> (function of z, its derivative as a function of z)
 ACTIVATIONS = {

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import hidden_sizes, mlp, n_params
 from .probe import predict_proba
 from .train import train
-from .validate import check_choice, check_float, check_int
 
 MAX_RUNS = 500   # networks per call: more would keep a lesson cell busy for minutes
 

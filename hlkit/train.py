@@ -21,9 +21,9 @@ import torch
 from torch import nn
 
 from . import fast_step
+from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import input_shape
-from .validate import check_choice, check_float, check_int
 
 OPTIMIZERS = ("adam", "sgd")
 REGULARIZATIONS = ("none", "l1", "l2")

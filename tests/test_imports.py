@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hlkit"
-ORDER = ["validate", "data", "models", "train", "probe", "viz", "playground"]
+ORDER = ["arguments", "data", "models", "train", "probe", "viz", "playground"]
 #: the Playground's files, each importing only those before it (and nothing of the package after it)
 PLAYGROUND = ["playground.settings", "playground.runner", "playground.frames", "playground.view",
               "playground.controls", "playground.playground", "playground.__init__"]

@@ -12,7 +12,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hlkit import data, models, probe, train, validate
+from hlkit import arguments, data, models, probe, train
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -158,10 +158,10 @@ def test_grid_probabilities_are_distributions(args, resolution, extent):
 @given(st.integers(-100, 100), st.integers(-50, 0), st.integers(0, 50))
 def test_check_int_accepts_exactly_the_range(value, low, high):
     if low <= value <= high:
-        assert validate.check_int("v", value, low, high) == value
+        assert arguments.check_int("v", value, low, high) == value
     else:
         try:
-            validate.check_int("v", value, low, high)
+            arguments.check_int("v", value, low, high)
         except ValueError as err:
             assert str(err) == f"v must be an integer from {low} to {high}; got {value} instead"
         else:

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import models, train
+from ..arguments import check_bool, check_float
 from ..data import Dataset, from_csv, make_dataset
-from ..validate import check_bool, check_float
 from . import frames, runner
 from . import settings as S
 from .controls import Controls

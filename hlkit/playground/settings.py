@@ -12,8 +12,8 @@ import dataclasses
 import numpy as np
 
 from .. import models, train
+from ..arguments import check_bool, check_choice, check_float, check_int
 from ..data import DOMAIN, GENERATORS, MAX_POINTS, Dataset
-from ..validate import check_bool, check_choice, check_float, check_int
 
 OWN = "own data"     # the dataset name shown for data passed in with data=...
 #: every setting with its default: the keys of ``Playground.settings``

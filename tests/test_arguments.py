@@ -3,7 +3,7 @@ values, NaN/inf, empty or mismatched data, a single class, unknown names and abs
 TypeError/ValueError whose message names the parameter, what is allowed and what was given.
 
 Each case lists message fragments that must all appear. The classes of bad input are tabulated in
-tests/README.md. The argument checkers of hlkit.validate are tested first.
+tests/README.md. The argument checkers of hlkit.arguments are tested first.
 """
 
 from __future__ import annotations
@@ -14,56 +14,56 @@ import numpy as np
 import pytest
 import torch
 
-from hlkit import data, models, probe, train, validate, viz
+from hlkit import arguments, data, models, probe, train, viz
 
 # --- the checkers ---------------------------------------------------------------------------------------------
 
 
 def test_check_int():
-    assert validate.check_int("n", 5, 0, 10) == 5
-    assert validate.check_int("n", np.int64(7), 0, 10) == 7 and type(validate.check_int("n", np.int64(7))) is int
-    assert validate.check_int("n", 0, 0, 0) == 0            # bounds are inclusive
+    assert arguments.check_int("n", 5, 0, 10) == 5
+    assert arguments.check_int("n", np.int64(7), 0, 10) == 7 and type(arguments.check_int("n", np.int64(7))) is int
+    assert arguments.check_int("n", 0, 0, 0) == 0            # bounds are inclusive
     for value in (5.0, "5", None, True, np.float64(5)):
         with pytest.raises(TypeError, match=r"^n must be an integer from 0 to 10; got .* instead$"):
-            validate.check_int("n", value, 0, 10)
+            arguments.check_int("n", value, 0, 10)
     with pytest.raises(ValueError, match=r"^n must be an integer from 0 to 10; got 11 instead$"):
-        validate.check_int("n", 11, 0, 10)
+        arguments.check_int("n", 11, 0, 10)
     with pytest.raises(ValueError, match=r"^n must be an integer >= 3; got 2 instead$"):
-        validate.check_int("n", 2, 3)
+        arguments.check_int("n", 2, 3)
     with pytest.raises(ValueError, match=r"^n must be an integer <= 3; got 4 instead$"):
-        validate.check_int("n", 4, None, 3)
+        arguments.check_int("n", 4, None, 3)
 
 
 def test_check_float():
-    assert validate.check_float("x", 1, 0, 2) == 1.0 and type(validate.check_float("x", 1)) is float
-    assert validate.check_float("x", np.float32(0.5), 0, 1) == 0.5
-    assert validate.check_float("x", 0, 0, 1) == 0.0
+    assert arguments.check_float("x", 1, 0, 2) == 1.0 and type(arguments.check_float("x", 1)) is float
+    assert arguments.check_float("x", np.float32(0.5), 0, 1) == 0.5
+    assert arguments.check_float("x", 0, 0, 1) == 0.0
     with pytest.raises(ValueError, match=r"^lr must be a number greater than 0 and at most 1; got 0 instead$"):
-        validate.check_float("lr", 0, 0, 1, low_open=True)
+        arguments.check_float("lr", 0, 0, 1, low_open=True)
     with pytest.raises(ValueError, match=r"^x must be a number > 0; got -1 instead$"):
-        validate.check_float("x", -1, 0, low_open=True)
+        arguments.check_float("x", -1, 0, low_open=True)
     for value in (math.nan, math.inf, -math.inf):
         with pytest.raises(ValueError, match=rf"^x must be a number from 0 to 1; got {value} instead$"):
-            validate.check_float("x", value, 0, 1)
+            arguments.check_float("x", value, 0, 1)
     for value in ("0.5", None, True, 1j, [0.5]):
         with pytest.raises(TypeError, match=r"^x must be a number from 0 to 1; got .* \(\w+\) instead$"):
-            validate.check_float("x", value, 0, 1)
+            arguments.check_float("x", value, 0, 1)
 
 
 def test_check_choice_and_bool():
-    assert validate.check_choice("c", "b", ("a", "b")) == "b"
+    assert arguments.check_choice("c", "b", ("a", "b")) == "b"
     with pytest.raises(ValueError, match=r"^c must be one of 'a', 'b'; got 'z' instead$"):
-        validate.check_choice("c", "z", ("a", "b"))
+        arguments.check_choice("c", "z", ("a", "b"))
     with pytest.raises(TypeError, match=r"^c must be one of 'a', 'b'; got 1 \(int\) instead$"):
-        validate.check_choice("c", 1, ("a", "b"))
-    assert validate.check_bool("b", np.bool_(True)) is True
+        arguments.check_choice("c", 1, ("a", "b"))
+    assert arguments.check_bool("b", np.bool_(True)) is True
     with pytest.raises(TypeError, match=r"^b must be True or False; got 1 \(int\) instead$"):
-        validate.check_bool("b", 1)
+        arguments.check_bool("b", 1)
 
 
 def test_long_values_are_shortened_in_messages():
     with pytest.raises(TypeError) as err:
-        validate.check_int("n", "x" * 500)
+        arguments.check_int("n", "x" * 500)
     assert len(str(err.value)) < 120 and "..." in str(err.value)
 
 

@@ -1,5 +1,9 @@
 """A hand-written numpy MLP (tanh hidden layers, one logit, binary cross-entropy, Adam): the reference that
-hlkit's torch training step is timed against. Written for speed, not teaching (see hlkit/scratch.py for that).
+hlkit's training step is timed against. Written for speed, not teaching (see hlkit/scratch.py for that).
+
+Independent of hlkit on purpose: it shares no code with hlkit/scratch.py (the teaching copy) or hlkit/fast_step.py
+(the fast path, which uses the teaching copy's activation table), so a change that slows hlkit down or changes its
+maths cannot move the yardstick with it. That it repeats a tanh, a sigmoid and an Adam step is the point.
 """
 
 from __future__ import annotations

@@ -13,22 +13,9 @@ import torch
 from torch import nn
 
 from .models import MLP
+from .scratch import ACTIVATIONS, sigmoid
 
 MAX_PARAMS = 20_000     # above this, torch's kernels win over numpy's
-
-_SIG = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))   # noqa: E731  (a sigmoid that cannot overflow)
-
-#: activation name -> (function of z, derivative given z and the activation a)
-ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
-    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "sigmoid": (_SIG, lambda z, a: a * (1.0 - a)),
-    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
-    "leaky_relu": (lambda z: np.where(z > 0, z, 0.1 * z), lambda z, a: np.where(z > 0, 1.0, 0.1)),
-    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
-            lambda z, a: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))),
-    "silu": (lambda z: z * _SIG(z), lambda z, a: _SIG(z) * (1.0 + z * (1.0 - _SIG(z)))),
-}
 
 
 def supports(model: nn.Module) -> bool:
@@ -84,7 +71,7 @@ class FastStep:
         if self.binary:       # binary cross-entropy with logits, as torch computes it
             z = out[:, 0]
             loss = float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
-            delta = ((_SIG(z) - y) / n)[:, None]
+            delta = ((sigmoid(z) - y) / n)[:, None]
         else:                 # softmax cross-entropy
             shifted = out - out.max(axis=1, keepdims=True)
             log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -1,5 +1,6 @@
 """A tiny multilayer perceptron written from scratch in numpy: every weighted sum, activation and gradient
-in plain sight. The lessons use it to show what PyTorch computes; the benchmarks use it as a reference.
+in plain sight. The lessons use it to show what PyTorch computes. Its activation table (``ACTIVATIONS``) and
+``sigmoid`` are the only numpy copies in hlkit: ``hlkit.fast_step``, the training loop's fast path, uses them too.
 
 A network is a list ``params`` of (W, b) pairs, one per Linear layer in order, W of shape (n_out, n_in)
 and b of shape (n_out,), the same layout as PyTorch's ``nn.Linear`` (and ``hlkit.probe.weights``). Hidden
@@ -17,20 +18,25 @@ import numpy as np
 
 from .arguments import check_choice, check_float, check_int
 
-#: activation name -> (function of z, its derivative as a function of z)
-ACTIVATIONS = {
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
-    "sigmoid": (lambda z: sigmoid(z), lambda z: sigmoid(z) * (1.0 - sigmoid(z))),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),
-    "linear": (lambda z: z, lambda z: np.ones_like(z)),
-}
-
 
 def sigmoid(z):
-    """1 / (1 + e^-z), computed without overflow for large |z|."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """1 / (1 + e^-z), written as (1 + tanh(z / 2)) / 2: the same function, and it cannot overflow for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+#: activation name -> (the function of z, its slope given z and a = the function's value at z). The slope takes a
+#: because the forward pass has it already: tanh' = 1 - a², sigmoid' = a (1 - a). The one table of the numpy maths:
+#: ``hlkit.fast_step`` (the training loop's fast path) uses it too.
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, 0.1 * z), lambda z, a: np.where(z > 0, 1.0, 0.1)),
+    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+            lambda z, a: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))),
+    "silu": (lambda z: z * sigmoid(z), lambda z, a: sigmoid(z) * (1.0 + z * (1.0 - sigmoid(z)))),
+}
 
 
 def activate(z, activation: str = "tanh") -> np.ndarray:
@@ -42,7 +48,9 @@ def activate(z, activation: str = "tanh") -> np.ndarray:
 def derivative(z, activation: str = "tanh") -> np.ndarray:
     """The activation's slope at every entry of z (relu: 0 at z = 0, as in PyTorch)."""
     activation = check_choice("activation", activation, ACTIVATIONS)
-    return ACTIVATIONS[activation][1](np.asarray(z, dtype=np.float64))
+    function, slope = ACTIVATIONS[activation]
+    z = np.asarray(z, dtype=np.float64)
+    return slope(z, function(z))
 
 
 @dataclass
@@ -163,7 +171,7 @@ def backward(params, cache: Cache, y) -> Grads:
         if i > 0:
             da = dz @ W                          # (n, n_out) @ (n_out, n_in) -> (n, n_in)
             grads.da[i - 1] = da
-            dz = da * slope(cache.z[i - 1])
+            dz = da * slope(cache.z[i - 1], cache.a[i])   # a[i] = activation(z[i - 1]), kept by forward
     return grads
 
 

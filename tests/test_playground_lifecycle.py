@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import hlkit as hl
-from hlkit.playground import Playground, frames
+from hlkit.data import GENERATORS
+from hlkit.playground import Playground, frames, settings
 from hlkit.playground import playground as playground_module
 from hlkit.playground import runner as runner_module
 
@@ -215,10 +216,15 @@ def test_own_data_is_drawn_thinned_like_the_toy_sets():
     pg.close()
 
 
-def test_the_default_problem_reaches_95_percent_on_9_of_10_seeds():
-    reached = 0
+@pytest.mark.parametrize("dataset", sorted(GENERATORS))
+def test_each_datasets_defaults_reach_the_promised_quality_on_9_of_10_seeds(dataset):
+    # measured on seeds 0-9 (settings.DATASET_DEFAULTS): 10 of 10 for every dataset, lowest circle 0.956,
+    # xor 0.984, spiral 0.964, the others 1.000; the help text promises QUALITY on 9 or more of 10
+    accuracies = []
     for seed in range(10):
-        pg = Playground(live=False, seed=seed)
-        reached += pg.history.test_acc[-1] >= 0.95
+        pg = Playground(dataset, live=False, seed=seed)
+        assert pg.settings == {**settings.defaults_for(dataset), "seed": seed}
+        accuracies.append(pg.history.test_acc[-1])
         pg.close()
-    assert reached >= 9
+    assert sum(acc >= settings.QUALITY for acc in accuracies) >= 9, accuracies
+    assert f"{settings.QUALITY * 100:g} % on 9 or more of 10 seeds" in settings.HELP["dataset_defaults"]

@@ -102,6 +102,27 @@ def test_changing_depth_and_width_rebuilds_model_status_settings_and_plots():
     pg.close()
 
 
+def test_picking_a_dataset_brings_its_defaults_unless_the_learner_changed_them():
+    pg = Playground(**QUICK)                             # circle: the default network [4, 2]
+    pg.controls["dataset"].value = "spiral"             # through the control, as a click does
+    assert pg.settings["hidden"] == [16, 16] and pg.controls["layers"].value == "16,16"
+    assert [layer.out_features for layer in pg.model.hidden] == [16, 16]
+    assert pg.settings["epochs"] == 60                   # changed from the default 500: kept
+    pg.controls["dataset"].value = "xor"
+    assert pg.settings["hidden"] == [4, 4]
+    pg.controls["width"].value = 6                       # the learner's own network stays on every dataset
+    for name in ("circle", "spiral", "moons"):
+        pg.set(dataset=name)
+        assert pg.settings["hidden"] == [6, 6] and pg.settings["dataset"] == name
+    pg.set(hidden=[4, 2], lr=0.1)                        # back at circle's network: it follows again, lr does not
+    pg.set(dataset="spiral")
+    assert pg.settings["hidden"] == [16, 16] and pg.settings["lr"] == 0.1
+    pg.close()
+    pg = Playground("xor", hidden=[3], **QUICK)         # given settings win over the dataset's defaults
+    assert pg.settings["hidden"] == [3] and widgets.check_settings({"dataset": "spiral"})["hidden"] == [16, 16]
+    pg.close()
+
+
 def test_a_bad_layer_text_is_shown_in_the_widget_and_changes_nothing():
     pg = Playground(**QUICK)
     before = pg.runs_started

@@ -38,7 +38,8 @@ class Playground:
 
     Any setting of ``settings.DEFAULTS`` can be given as a keyword (``Playground(**pg.settings)`` repeats a run
     exactly). dataset: "circle", "xor", "gauss", "spiral", "moons", "linear" or "blobs" (n_classes: 2-6 spiral
-    arms, 2-8 blobs). data: your own Dataset with 2 features instead (``hl.from_arrays(X, y)``, ``hl.from_csv``).
+    arms, 2-8 blobs); settings not given take that dataset's defaults (``settings.defaults_for``). data: your own
+    Dataset with 2 features instead (``hl.from_arrays(X, y)``, ``hl.from_csv``).
     hidden: neurons per hidden layer, e.g. [4, 2]; or depth and width (hidden = [width] * depth).
     live: True trains in a background thread and the page paints it live; False trains synchronously (lessons,
     tests). A Playground made again by the same notebook cell closes the one that cell made before.

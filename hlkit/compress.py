@@ -20,7 +20,7 @@ from . import probe
 from . import train as _train
 from .arguments import check_choice, check_float, check_int
 from .data import Dataset
-from .models import MLP, mlp
+from .models import MLP, dtype_of, evaluating, mlp
 
 SCOPES = ("global", "layer")
 
@@ -149,14 +149,8 @@ def soft_targets(teacher: nn.Module, X, *, temperature: float = 1.0) -> np.ndarr
     """The teacher's class probabilities at temperature T, softmax(logits / T), shape (n, n_classes) (a binary
     model's single logit z gives the two columns 1 - sigmoid(z / T), sigmoid(z / T)). X: inputs the teacher takes."""
     temperature = check_float("temperature", temperature, 0.0, 100.0, low_open=True)
-    dtype = next(teacher.parameters()).dtype
-    with torch.no_grad():
-        was_training = teacher.training
-        teacher.eval()
-        try:
-            logits = teacher(torch.as_tensor(np.asarray(X), dtype=dtype)).double()
-        finally:
-            teacher.train(was_training)
+    with torch.no_grad(), evaluating(teacher):
+        logits = teacher(torch.as_tensor(np.asarray(X), dtype=dtype_of(teacher))).double()
     if logits.shape[1] == 1:   # binary: one logit -> two class scores
         logits = torch.cat([torch.zeros_like(logits), logits], dim=1)
     return torch.softmax(logits / temperature, dim=1).numpy()

@@ -25,10 +25,7 @@ import torch
 from torch import nn
 
 from .arguments import check_float, check_int
-
-
-def _dtype(model):
-    return next(model.parameters()).dtype
+from .models import dtype_of, evaluating, linear_layers
 
 
 def _targets(logits: torch.Tensor, target) -> torch.Tensor:
@@ -50,7 +47,7 @@ def _inputs(model, X) -> torch.Tensor:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim < 2:
         raise ValueError(f"X must hold a batch of inputs, shape (n, ...); got shape {X.shape} (add a first axis)")
-    return torch.as_tensor(X, dtype=_dtype(model))
+    return torch.as_tensor(X, dtype=dtype_of(model))
 
 
 def scores(model: nn.Module, X, *, target=None) -> np.ndarray:
@@ -62,14 +59,10 @@ def scores(model: nn.Module, X, *, target=None) -> np.ndarray:
 
 
 def _gradient(model, x, target):
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         logits = model(x)
         chosen = logits.gather(1, _targets(logits.detach(), target)[:, None]).sum()
         (grad,) = torch.autograd.grad(chosen, x)
-    finally:
-        model.train(was_training)
     return grad
 
 
@@ -157,20 +150,13 @@ def occlusion(model: nn.Module, X, *, patch: int = 2, fill: float = 0.0, target=
 
 @torch.no_grad()
 def _forward(model, x):
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         return model(x)
-    finally:
-        model.train(was_training)
 
 
 def _mlp_layers(model):
-    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]
-    if any(not isinstance(layer, nn.Linear) for layer in layers):
-        raise TypeError("lrp needs an MLP built by hlkit.models.mlp (a CNN is not supported: use gradient_x_input, "
-                        "integrated_gradients or occlusion)")
-    return layers
+    return linear_layers(model, needed_by="lrp", instead=" (a CNN is not supported: use gradient_x_input, "
+                                                         "integrated_gradients or occlusion)")
 
 
 def _lrp(model, X, epsilon, target):
@@ -235,29 +221,24 @@ def maximize(model: nn.Module, shape, *, layer: int = -1, unit=0, steps: int = 2
     if units.ndim != 1 or units.dtype.kind not in "iu":
         raise TypeError(f"unit must be an integer or a list of integers; got {unit!r}")
     generator = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
-    x = low + 0.1 * (high - low) * torch.rand((len(units), *tuple(shape)), generator=generator, dtype=_dtype(model))
+    x = low + 0.1 * (high - low) * torch.rand((len(units), *tuple(shape)), generator=generator, dtype=dtype_of(model))
     x.requires_grad_(True)
     rows, chosen = torch.arange(len(units)), torch.as_tensor(units, dtype=torch.long)
     opt = torch.optim.Adam([x], lr=lr)
-    was_training = model.training
-    model.eval()
-    try:
-        with one_thread_if_small(model):
-            outputs = model.layer_outputs(x.detach())
-            if not -len(outputs) <= layer < len(outputs):
-                raise ValueError(f"layer must be from {-len(outputs)} to {len(outputs) - 1}; got {layer}")
-            width = outputs[layer].reshape(len(units), -1).shape[1]
-            if units.min() < 0 or units.max() >= width:
-                raise ValueError(f"unit must be from 0 to {width - 1} for layer {layer}; got {unit!r}")
-            for _ in range(steps):
-                out = model.layer_outputs(x)[layer].reshape(len(units), -1)
-                objective = out[rows, chosen].sum() - l2 * (x * x).sum()
-                opt.zero_grad(set_to_none=True)
-                (-objective).backward()
-                opt.step()
-                with torch.no_grad():
-                    x.clamp_(low, high)
-    finally:
-        model.train(was_training)
+    with evaluating(model), one_thread_if_small(model):
+        outputs = model.layer_outputs(x.detach())
+        if not -len(outputs) <= layer < len(outputs):
+            raise ValueError(f"layer must be from {-len(outputs)} to {len(outputs) - 1}; got {layer}")
+        width = outputs[layer].reshape(len(units), -1).shape[1]
+        if units.min() < 0 or units.max() >= width:
+            raise ValueError(f"unit must be from 0 to {width - 1} for layer {layer}; got {unit!r}")
+        for _ in range(steps):
+            out = model.layer_outputs(x)[layer].reshape(len(units), -1)
+            objective = out[rows, chosen].sum() - l2 * (x * x).sum()
+            opt.zero_grad(set_to_none=True)
+            (-objective).backward()
+            opt.step()
+            with torch.no_grad():
+                x.clamp_(low, high)
     result = x.detach().numpy().copy()
     return result if np.ndim(unit) else result[0]

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import MLP
+from .models import MLP, linear_layers
 from .scratch import ACTIVATIONS, sigmoid
 
 MAX_PARAMS = 20_000     # above this, torch's kernels win over numpy's
@@ -39,7 +39,7 @@ class FastStep:
         with torch.no_grad():
             feats = model.features(X_all) if model.features is not None else X_all
         self.F = feats.numpy()                                             # (n, n_features)
-        layers = [*model.hidden, model.out]
+        layers = linear_layers(model)
         self.W = [layer.weight.detach().numpy() for layer in layers]      # views: (n_out, n_in)
         self.b = [layer.bias.detach().numpy() for layer in layers]        # views: (n_out,)
         self.act, self.dact = ACTIVATIONS[model.spec["activation"]]

@@ -6,6 +6,7 @@ default, so printed numbers are the same on every CPU (tiny networks are no slow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import stat
@@ -174,7 +175,7 @@ def mlp(hidden: Sequence[int] = (4, 2), *, activation: str = "tanh", n_inputs: i
             "leaky_relu": nn.init.calculate_gain("leaky_relu", 0.1)}.get(activation, 1.0)
 
     def init(model):
-        for layer in [*model.hidden, model.out]:
+        for layer in linear_layers(model):
             nn.init.xavier_uniform_(layer.weight, gain=gain if layer is not model.out else 1.0)
             nn.init.zeros_(layer.bias)
 
@@ -228,6 +229,42 @@ def input_shape(model: nn.Module) -> tuple | None:
 def n_params(model: nn.Module) -> int:
     """Number of trainable numbers (weights and biases) in ``model``."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def dtype_of(model: nn.Module) -> torch.dtype:
+    """The dtype the model computes in (that of its first parameter): inputs must be converted to it."""
+    return next(model.parameters()).dtype
+
+
+def linear_layers(model: nn.Module, *, needed_by: str = "this", instead: str = "") -> list[nn.Linear]:
+    """The Linear layers of an MLP built by ``mlp``, in order: each hidden layer, then the output layer. Any other
+    model raises a TypeError saying that ``needed_by`` needs an MLP (``instead``: what to use for other models)."""
+    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]   # a CNN has .out but no .hidden
+    if any(not isinstance(layer, nn.Linear) for layer in layers):
+        raise TypeError(f"{needed_by} needs an MLP built by hlkit.models.mlp{instead}; got {type(model).__name__}")
+    return layers
+
+
+#: layers that compute differently in training and in evaluation mode
+MODE_LAYERS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout,
+               nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LazyBatchNorm1d, nn.LazyBatchNorm2d,
+               nn.LazyBatchNorm3d, nn.SyncBatchNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d,
+               nn.LazyInstanceNorm1d, nn.LazyInstanceNorm2d, nn.LazyInstanceNorm3d)
+
+
+@contextlib.contextmanager
+def evaluating(model: nn.Module):
+    """The model in evaluation mode for the duration, then in the mode it had. Skipped when no layer computes
+    differently in the two modes (hlkit's own MLPs and CNNs): switching walks every module, a large share of a
+    tiny network's epoch, and changes nothing there."""
+    if not model.training or not any(isinstance(m, MODE_LAYERS) for m in model.modules()):
+        yield model
+        return
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train()
 
 
 def build(spec: dict) -> nn.Module:

@@ -14,7 +14,7 @@ from torch import nn
 
 from .arguments import check_float, check_int
 from .data import DOMAIN
-from .models import input_shape
+from .models import dtype_of, evaluating, input_shape, linear_layers
 from .train import one_thread_if_small
 
 
@@ -40,10 +40,6 @@ class Grid:
         return self.proba.argmax(axis=-1)
 
 
-def _dtype(model):
-    return next(model.parameters()).dtype
-
-
 def plane(resolution: int = 100, extent: float = DOMAIN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grid coordinates xs, ys of shape (resolution,) over [-extent, extent], and all grid points of shape
     (resolution**2, 2), row-major with y varying slowest."""
@@ -63,11 +59,8 @@ def layer_outputs(model: nn.Module, X) -> list[np.ndarray]:
     if not hasattr(model, "layer_outputs"):
         raise TypeError(f"model must be built by hlkit.models.mlp or hlkit.models.cnn; got {type(model).__name__}")
     X = _inputs(model, X)
-    was_training = model.training
-    model.eval()
-    with one_thread_if_small(model):
-        outs = model.layer_outputs(torch.as_tensor(X, dtype=_dtype(model)))
-    model.train(was_training)
+    with evaluating(model), one_thread_if_small(model):
+        outs = model.layer_outputs(torch.as_tensor(X, dtype=dtype_of(model)))
     return [o.numpy().copy() for o in outs]
 
 
@@ -152,9 +145,7 @@ def hidden_space(model: nn.Module, X, layer: int) -> np.ndarray:
 
 def weights(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
     """(W, b) of every Linear layer of an MLP in order, W of shape (n_out, n_in), b of shape (n_out,)."""
-    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]   # a CNN has .out but no .hidden
-    if any(not isinstance(layer, nn.Linear) for layer in layers):
-        raise TypeError("weights() needs an MLP built by hlkit.models.mlp")
+    layers = linear_layers(model, needed_by="weights()")
     return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()) for layer in layers]
 
 

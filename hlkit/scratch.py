@@ -216,9 +216,9 @@ def params_from_torch(model) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (W, b) pairs of an MLP built by ``hlkit.models.mlp`` (hidden layers, then the output), as float64 numpy.
 
     Its activation is ``model.spec["activation"]``; its inputs are ``inputs_from_torch(model, X)``."""
-    layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]
-    if any(not (hasattr(layer, "weight") and hasattr(layer, "bias")) for layer in layers):
-        raise TypeError(f"model must be an MLP built by hlkit.models.mlp; got {type(model).__name__}")
+    from .models import linear_layers  # imported here: the rest of this file needs only numpy
+
+    layers = linear_layers(model, needed_by="params_from_torch")
     return [(layer.weight.detach().cpu().numpy().astype(np.float64),
              layer.bias.detach().cpu().numpy().astype(np.float64)) for layer in layers]
 

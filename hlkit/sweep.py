@@ -18,7 +18,7 @@ from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import hidden_sizes, mlp, n_params
 from .probe import predict_proba
-from .train import train
+from .train import one_thread_if_small, train
 
 MAX_RUNS = 500   # networks per call: more would keep a lesson cell busy for minutes
 
@@ -277,16 +277,12 @@ def fit_curve(x, y, *, hidden=(4,), activation: str = "tanh", epochs: int = 2000
     model = mlp(list(hidden), activation=activation, n_inputs=1, n_classes=2, seed=seed)  # 2 classes = 1 output
     X, Y = torch.from_numpy(x[:, None]), torch.from_numpy(y[:, None])
     opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)   # tiny networks: one thread is faster than several
-    try:
+    with one_thread_if_small(model):
         for _ in range(epochs):
             loss = torch.mean((model(X) - Y) ** 2)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    finally:
-        torch.set_num_threads(before)
     with torch.no_grad():
         prediction = model(X)[:, 0].numpy().copy()
     error = prediction - y

@@ -23,7 +23,7 @@ from torch import nn
 from . import fast_step
 from .arguments import check_choice, check_float, check_int
 from .data import Dataset
-from .models import input_shape
+from .models import dtype_of, evaluating, input_shape
 
 OPTIMIZERS = ("adam", "sgd")
 REGULARIZATIONS = ("none", "l1", "l2")
@@ -149,7 +149,7 @@ def _blas_threads():
 
 
 def _tensors(model, data: Dataset):
-    dtype = next(model.parameters()).dtype
+    dtype = dtype_of(model)
     y_train = np.asarray(data.y_train)   # labels, or soft targets (rows of probabilities) kept as floats
     return (torch.as_tensor(data.X_train, dtype=dtype),
             torch.as_tensor(y_train, dtype=dtype if y_train.ndim == 2 else torch.long),
@@ -325,7 +325,7 @@ def _record(history, model, epoch, Xtr, ytr, Xte, yte, start, all_logits=None) -
     if all_logits is not None:
         logits = all_logits()
     else:
-        with torch.no_grad(), _eval_mode(model):
+        with torch.no_grad(), evaluating(model):
             logits = model(torch.cat([Xtr, Xte]))
     train_loss, train_acc = _scores(logits[:n], ytr)
     test_loss, test_acc = _scores(logits[n:], yte)
@@ -361,7 +361,7 @@ def train(model: nn.Module, data: Dataset, *, progress: Callable[[History], None
 
 @torch.no_grad()
 def _evaluate(model, X, y) -> tuple[float, float]:
-    with _eval_mode(model):
+    with evaluating(model):
         return _scores(model(X), y)
 
 
@@ -371,27 +371,9 @@ def _scores(logits, y) -> tuple[float, float]:
     return loss, acc
 
 
-#: layers that behave differently in training and evaluation
-_MODE_LAYERS = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase)
-
-
-@contextlib.contextmanager
-def _eval_mode(model):
-    """model.eval() for the duration, if any layer cares: switching walks every module, a large share of a
-    tiny network's epoch, so hlkit's own MLPs and CNNs (no dropout, no batch norm) skip it."""
-    if not model.training or not any(isinstance(m, _MODE_LAYERS) for m in model.modules()):
-        yield
-        return
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train()
-
-
 def evaluate(model: nn.Module, X, y) -> tuple[float, float]:
     """(cross-entropy loss, accuracy) of ``model`` on points X (numpy or tensor) with labels y."""
-    dtype = next(model.parameters()).dtype
+    dtype = dtype_of(model)
     return _evaluate(model, torch.as_tensor(np.asarray(X), dtype=dtype), torch.as_tensor(np.asarray(y), dtype=torch.long))
 
 

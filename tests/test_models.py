@@ -156,6 +156,43 @@ def test_initialization_biases_zero_weights_bounded():
         assert layer.weight.abs().max() <= bound
 
 
+def test_linear_layers_are_the_hidden_layers_then_the_output():
+    model = models.mlp([5, 3], n_classes=4)
+    layers = models.linear_layers(model)
+    assert [(layer.in_features, layer.out_features) for layer in layers] == [(2, 5), (5, 3), (3, 4)]
+    assert layers[:-1] == list(model.hidden) and layers[-1] is model.out
+    linear = models.mlp([])
+    assert models.linear_layers(linear) == [linear.out]
+    for other in (models.cnn(), torch.nn.Sequential(torch.nn.Linear(2, 1))):
+        with pytest.raises(TypeError, match=r"lrp needs an MLP built by hlkit.models.mlp \(no CNN\); got "
+                                            + type(other).__name__):
+            models.linear_layers(other, needed_by="lrp", instead=" (no CNN)")
+
+
+def test_dtype_of_is_the_dtype_of_the_weights():
+    assert models.dtype_of(models.mlp([3])) == torch.float64
+    assert models.dtype_of(models.cnn(dtype=torch.float32)) == torch.float32
+
+
+def test_evaluating_switches_only_models_whose_layers_care_and_restores_the_mode():
+    dropout = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 1))
+    with models.evaluating(dropout):
+        assert not dropout.training and not dropout[1].training
+    assert dropout.training and dropout[1].training
+    dropout.eval()                                   # already evaluating: left so
+    with models.evaluating(dropout):
+        assert not dropout.training
+    assert not dropout.training
+    norm = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4)).train()
+    with pytest.raises(RuntimeError, match="inside"), models.evaluating(norm):
+        assert not norm[1].training
+        raise RuntimeError("inside")
+    assert norm[1].training                          # restored after an error too
+    mlp = models.mlp([4, 2])                         # no layer cares: not switched (it would change nothing)
+    with models.evaluating(mlp):
+        assert mlp.training
+
+
 def test_hidden_sizes():
     assert models.hidden_sizes(3, 5) == [5, 5, 5]
     assert models.hidden_sizes(0, 7) == []

@@ -1,5 +1,7 @@
 """hlkit.sweep: shapes, agreement with single runs of the training loop, input checks; and its two plots."""
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -111,6 +113,25 @@ def test_fit_curve_improves_with_width_and_checks_inputs():
         sweep.fit_curve(x, np.sin(x)[:-1])
     with pytest.raises(ValueError, match="finite"):
         sweep.fit_curve(np.array([0.0, np.nan]), np.array([0.0, 1.0]))
+
+
+def test_fit_curve_trains_inside_the_one_thread_guard(monkeypatch):
+    # one way to limit threads for tiny networks (train.one_thread_if_small), not a second copy in sweep
+    entered, real = [], sweep.one_thread_if_small
+
+    @contextlib.contextmanager
+    def spy(model):
+        with real(model):
+            entered.append((hl.n_params(model), torch.get_num_threads()))
+            yield
+
+    monkeypatch.setattr(sweep, "one_thread_if_small", spy)
+    torch.set_num_threads(2)
+    try:
+        sweep.fit_curve(np.linspace(-3, 3, 11), np.sin(np.linspace(-3, 3, 11)), hidden=[3], epochs=5)
+        assert entered == [(10, 1)] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
 
 
 def test_capacity_map_figure():

@@ -7,11 +7,8 @@ to the end, with an optional progress callback and stop test.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import functools
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import fast_step
+from . import fast_step, threads
 from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import dtype_of, evaluating, input_shape
@@ -104,48 +101,17 @@ def one_thread_if_small(model: nn.Module):
         yield
         return
     # torch's thread count belongs to the calling thread (OpenMP): each thread sets and restores its own. The BLAS's
-    # belongs to the process: the first thread in (two Playgrounds) limits it and the last one out restores it,
-    # else the second would "restore" the first's 1 for the rest of the process
+    # belongs to the process: hlkit/threads.py limits it while any thread holds the guard and restores it after
     before = torch.get_num_threads()
     if before != 1:
         torch.set_num_threads(1)
-    with _guard_lock:
-        if _guard["depth"] == 0:
-            _guard["blas"] = _in_blas_thread(lambda: _blas_threads().limit(limits=1, user_api="blas"))
-        _guard["depth"] += 1
+    threads.hold()
     try:
         yield
     finally:
-        with _guard_lock:
-            _guard["depth"] -= 1
-            if _guard["depth"] == 0:
-                _in_blas_thread(_guard["blas"].restore_original_limits)
+        threads.release()
         if before != 1:
             torch.set_num_threads(before)
-
-
-_guard_lock = threading.Lock()
-_guard = {"depth": 0, "blas": None}
-
-
-def _in_blas_thread(call):
-    """Run call in the one thread that sets numpy's BLAS thread count, and return its result. OpenBLAS 0.3.31
-    (numpy's, pthreads) ignores a set_num_threads from any thread but the one that set it first while that thread
-    lives: a Playground's worker limiting it and another thread restoring it left 1 BLAS thread for good, and after a
-    set in the kernel's main thread a worker's limit did nothing. So every set comes from this thread."""
-    return _blas_setter().submit(call).result()
-
-
-@functools.cache
-def _blas_setter():
-    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hlkit-blas")
-
-
-@functools.cache
-def _blas_threads():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def _tensors(model, data: Dataset):

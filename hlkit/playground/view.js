@@ -4,9 +4,11 @@
 // page is busy are simply never painted (latest wins), and a view made late paints the final state.
 
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
-// sizes in CSS pixels, from the window the page opens in, so that controls, network and output fit one screen:
-// at 1366 x 768 a 300 px boundary, at 1920 x 1080 a 430 px one; a narrow window stacks the pictures instead
-const SIZE = Math.round(Math.min(Math.max(Math.min(window.innerHeight * 0.4, window.innerWidth * 0.225), 220), 560));
+// sizes in CSS pixels, from the window the page opens in, so that the controls (about 300 px tall, 730 px wide
+// with JupyterLab's margins), the network (at most 1.15 x SIZE wide) and the output (SIZE x 1.45 SIZE) fit one
+// screen: a 297 px boundary at 1366 x 768, 538 px at 1920 x 1080; a narrow window stacks the pictures instead
+const SIZE = Math.round(Math.min(Math.max(Math.min((window.innerHeight - 300) / 1.45,
+                                                   (window.innerWidth - 728) / 2.15), 220), 600));
 const LOSS_HEIGHT = Math.round(SIZE * 0.45);              // the loss curve under the boundary, as wide
 const NODE = Math.round(SIZE / 11), GAP = Math.round(SIZE / 40);   // network: node size and vertical gap
 

@@ -185,6 +185,17 @@ def test_keyboard_only(voila, page, artifacts):
              for want in ("play", "epochs", "learning rate", "dataset", "classes", "seed", "x1", "hidden layers")]
     assert order == sorted(order), f"Tab order is not the reading order: {names}"
     page.screenshot(path=str(artifacts / "layout_voila_keyboard.png"))
+    # what a screen reader hears: sliders named after their labels, toggles with their state, and a greyed-out
+    # slider's reason
+    aria = page.evaluate("""() => ({
+      handles: Array.from(document.querySelectorAll('.hl-playground .noUi-handle')).map(h => h.getAttribute('aria-label')),
+      pressed: Object.fromEntries(Array.from(document.querySelectorAll('.hl-playground .widget-toggle-button'))
+                 .map(b => [b.textContent.trim(), b.getAttribute('aria-pressed')])),
+      classes: (document.querySelector('.hl-playground .widget-slider .noUi-handle[aria-label="classes"]')
+                || {getAttribute: () => null}).getAttribute('aria-description')})""")
+    assert {"classes", "points", "noise", "train ratio", "hidden layers", "neurons/layer"} <= set(aria["handles"]), aria
+    assert aria["pressed"]["x1"] == "true" and aria["pressed"]["x1^2"] == "false", aria["pressed"]
+    assert aria["classes"] and "circle has 2 classes" in aria["classes"], aria
     depth = int(drv.readout(page, "hidden layers"))
     before = drv.boundary_fingerprint(page)
     page.keyboard.press("ArrowRight")
@@ -192,4 +203,9 @@ def test_keyboard_only(voila, page, artifacts):
     drv.wait_until(lambda: drv.boundary_fingerprint(page) != before, 30,
                    "the boundary to change after the depth slider moved by keyboard",
                    show=lambda: drv.status_line(page))
+    # Space on a feature toggle switches it, and aria-pressed follows
+    square = page.locator(".hl-playground .widget-toggle-button", has_text="x1^2").first
+    square.focus()
+    page.keyboard.press("Space")
+    drv.wait_until(lambda: square.get_attribute("aria-pressed") == "true", 10, "x1^2 to be pressed by Space")
     assert not page.errors, "\n".join(page.errors)

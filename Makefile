@@ -68,7 +68,8 @@ app: setup
 	$(BIN)/voila notebooks/lecture/playground.ipynb --port=$(APP_PORT) --no-browser \
 	  --VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
 	  --VoilaConfiguration.extension_denylist=@jupyter/nbgrader \
-	  --VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview
+	  --VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview \
+	  --VoilaConfiguration.progressive_rendering=True
 
 # pytest prints its summary line ("N passed ..."). Its exit code 5 means no test was collected: here that is a
 # broken checkout (tests/ and notebooks/ always hold tests), so it fails instead of passing quietly.

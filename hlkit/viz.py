@@ -16,9 +16,11 @@ from .data import MAX_POINTS, thin
 ORANGE, BLUE, WHITE = "#f59322", "#0877bd", "#e8eaeb"
 #: probability of class 1: 0 -> orange, 0.5 -> near white, 1 -> blue
 BINARY_SCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
-#: one colour per class for multi-class sets (class 0 orange, class 1 blue like the binary sets)
-CLASS_COLORS = [ORANGE, BLUE, "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-                "#7f7f7f"]
+#: one colour per class for multi-class sets (class 0 orange, class 1 blue like the binary sets), then the
+#: Okabe-Ito colours: the first 8 (every class count a dataset makes) stay apart under a simulation of protanopia,
+#: deuteranopia and tritanopia (tests/test_viz.py; the old tab10 blue/purple were 1 CIELAB unit apart for protanopes)
+CLASS_COLORS = [ORANGE, BLUE, "#009e73", "#cc79a7", "#f0e442", "#56b4e9", "#d55e00", "#8c564b", "#999999",
+                "#6a3d9a"]
 #: signed neuron outputs and weights: negative orange, zero white, positive blue
 SIGNED_SCALE = BINARY_SCALE
 

@@ -230,3 +230,50 @@ def test_figure_data_are_rounded_to_3_decimals(circle):
     g = probe.grid(models.mlp(seed=2), resolution=6)
     z = arr(viz.decision_boundary(g, circle).data[0].z)
     np.testing.assert_array_equal(z, np.round(z, 3))
+
+
+# --- the class palette under colour-vision deficiencies --------------------------------------------------------
+
+#: Machado, Oliveira & Fernandes (2009), severity 1.0: linear-RGB matrices simulating each dichromacy
+MACHADO = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+    "typical": np.eye(3).tolist(),
+}
+
+
+def _lab(hex_colour: str, matrix) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour seen through a simulation matrix."""
+    c = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(np.asarray(matrix) @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _closest_pair(colours, matrix) -> float:
+    lab = [_lab(c, matrix) for c in colours]
+    return min(np.linalg.norm(a - b) for i, a in enumerate(lab) for b in lab[i + 1:])
+
+
+def test_the_simulation_is_machados():
+    # the old palette's pairs the issue saw merge: green/red for deuteranopes, blue/purple for protanopes, while
+    # typical vision tells them far apart: the simulation bites where it should
+    assert _closest_pair(["#2ca02c", "#d62728"], MACHADO["deuteranopia"]) < 10
+    assert _closest_pair(["#0877bd", "#9467bd"], MACHADO["protanopia"]) < 3
+    assert _closest_pair(["#2ca02c", "#d62728"], MACHADO["typical"]) > 100
+    assert _closest_pair(["#0877bd", "#9467bd"], MACHADO["typical"]) > 30
+
+
+@pytest.mark.parametrize("vision", list(MACHADO))
+def test_class_colours_stay_apart_under_colour_vision_deficiencies(vision):
+    # every class count a dataset makes (blobs: up to 8); 12 CIELAB units is clearly visible side by side
+    most = max(max(allowed) for _, allowed, _ in data.GENERATORS.values())
+    assert most == 8
+    for k in range(2, most + 1):
+        gap = _closest_pair(viz.CLASS_COLORS[:k], MACHADO[vision])
+        assert gap >= 12, f"{k} classes under {vision}: two colours only {gap:.1f} CIELAB units apart"
+    assert viz.CLASS_COLORS[:2] == [viz.ORANGE, viz.BLUE]   # the binary sets keep TF Playground's pair

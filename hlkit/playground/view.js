@@ -4,8 +4,13 @@
 // page is busy are simply never painted (latest wins), and a view made late paints the final state.
 
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
-const SIZE = 340;               // boundary canvas, CSS pixels
-const NODE = 30, GAP = 8;       // network: node size and vertical gap
+// sizes in CSS pixels, from the window the page opens in, so that the controls (about 300 px tall, 730 px wide
+// with JupyterLab's margins), the network (at most 1.15 x SIZE wide) and the output (SIZE x 1.45 SIZE) fit one
+// screen: a 297 px boundary at 1366 x 768, 538 px at 1920 x 1080; a narrow window stacks the pictures instead
+const SIZE = Math.round(Math.min(Math.max(Math.min((window.innerHeight - 300) / 1.45,
+                                                   (window.innerWidth - 728) / 2.15), 220), 600));
+const LOSS_HEIGHT = Math.round(SIZE * 0.45);              // the loss curve under the boundary, as wide
+const NODE = Math.round(SIZE / 11), GAP = Math.round(SIZE / 40);   // network: node size and vertical gap
 
 function bytes(model, name) {
   const v = model.get(name);
@@ -124,7 +129,7 @@ function paintNetwork(model, parts) {
   const layers = model.get("layers"), shown = layers.shown || [], w = floats(model, "weights");
   const maps = bytes(model, "maps"), r = model.get("map_resolution");
   const tall = Math.max(1, ...shown), cols = shown.length;
-  const W = Math.max(cols * 90, 200), H = tall * (NODE + GAP) + 44;
+  const W = Math.max(Math.min(cols * NODE * 3, SIZE * 1.15), 200), H = tall * (NODE + GAP) + 44;
   if (parts.netSize[0] !== W || parts.netSize[1] !== H) {
     const [c, ctx] = canvas(W, H, "hl-network");
     parts.net.replaceWith(c);
@@ -177,11 +182,15 @@ function render({ model, el }) {
   status.style.fontFamily = "monospace";
   const row = document.createElement("div");
   row.style.display = "flex"; row.style.flexWrap = "wrap"; row.style.gap = "12px"; row.style.alignItems = "flex-start";
+  const output = document.createElement("div");   // the network, then its output: boundary over loss
+  output.style.display = "flex"; output.style.flexDirection = "column"; output.style.gap = "4px";
   const [boundary, boundaryCtx] = canvas(SIZE, SIZE, "hl-boundary");
-  const [loss, lossCtx] = canvas(SIZE, 220, "hl-loss");
+  const [loss, lossCtx] = canvas(SIZE, LOSS_HEIGHT, "hl-loss");
   const [net, netCtx] = canvas(200, 100, "hl-network");
-  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, 220], net, netCtx, netSize: [200, 100], log: [], pool: {} };
-  row.append(boundary, loss, net);
+  const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, LOSS_HEIGHT], net, netCtx, netSize: [200, 100], log: [],
+                  pool: {} };
+  output.append(boundary, loss);
+  row.append(net, output);
   root.append(status, row);
   el.append(root);
   el.hlParts = parts;   // the browser tests read the painted boundary image here

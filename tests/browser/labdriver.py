@@ -19,7 +19,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: widgets whose (truncated) text/plain repr does not list their figures: a mark in the repr -> figures (the
 #: Playground's live view paints 3 canvases: boundary, loss, network with the neuron maps in its nodes)
-WIDGET_FIGURES = {"<b>Playground</b>": 3}
+WIDGET_FIGURES = {"<b>Playground</b>": 3, "Playground: a PyTorch network learning live": 3}   # old repr, new repr
 
 
 #: console errors that say nothing about our pages: JupyterLab's own chatter, and requests we refused

@@ -31,7 +31,9 @@ LAB_SETTINGS = {
 #: front-end extensions installed in .venv that fail inside Voila (they need JupyterLab's own services): the lecture
 #: page leaves them out; the Playground needs only the widget manager, anywidget and plotly
 VOILA_DENY = ("@jupyter-notebook/lab-extension", "@jupyter/nbgrader", "@voila-dashboards/jupyterlab-preview")
-VOILA_FLAGS = tuple(f"--VoilaConfiguration.extension_denylist={name}" for name in VOILA_DENY)
+VOILA_FLAGS = tuple(f"--VoilaConfiguration.extension_denylist={name}" for name in VOILA_DENY) + (
+    # the page (title, "starting..." note) shows at once and each output as its cell finishes, as `make app` does
+    "--VoilaConfiguration.progressive_rendering=True",)
 
 
 def free_port() -> int:

@@ -20,6 +20,8 @@ import time
 import weakref
 from collections.abc import Callable
 
+import torch
+
 from .. import models, train
 from ..data import Dataset
 
@@ -144,6 +146,24 @@ class Runner:
             self._cond.notify_all()
         if self._thread is None:
             self._serve(sync=True)
+
+    def edit(self, layer: int, neuron: int, source: int | None, value: float) -> None:
+        """Set one parameter of the current model: the weight from neuron ``source`` of the layer before into
+        ``neuron`` of ``layer`` (an index into ``probe.weights``), or that neuron's bias (``source`` None); the
+        caller has checked the indices and the value. Written under the run's lock, that is between two epochs
+        (or two minibatches of a big paused network): the run trains on from the new value, and the view redraws
+        it (also when paused or finished)."""
+        self._check_open()
+        run = self.run
+        if run is None:
+            raise ValueError("there is no model to edit: the settings could not build one (see the widget's message)")
+        with run.lock, torch.no_grad():
+            target = [*run.model.hidden, run.model.out][layer]
+            if source is None:
+                target.bias[neuron] = value        # in place: the optimizer (and fast_step's views) see it
+            else:
+                target.weight[neuron, source] = value
+        self._change(redraw=True)
 
     def retrain(self) -> train.History:
         """Train the current settings from scratch to the end in this thread (the worker's run is cancelled)."""

@@ -50,11 +50,14 @@ class LiveView(anywidget.AnyWidget):
     maps = traitlets.Bytes(b"").tag(sync=True)            # uint8 (n_maps, r, r): every shown node, signed scale
     map_resolution = traitlets.Int(0).tag(sync=True)
     colors = traitlets.List(list(viz.CLASS_COLORS)).tag(sync=True)
+    biases = traitlets.Bytes(b"").tag(sync=True)          # float32: each shown layer's biases in turn (not inputs)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._lock = threading.Lock()   # a frame from the worker and one from the caller's thread (retrain)
         self._data = None
+        self.on_edit = None             # on_edit(layer, neuron, source, value): the Playground applies an edit
+        self.on_msg(self._on_message)
 
     def show(self, frame: frames.Frame, status: str) -> None:
         """Set the traits of ``frame`` in one message (only those that changed are sent)."""
@@ -86,13 +89,45 @@ class LiveView(anywidget.AnyWidget):
         self.maps = _bytes(np.concatenate(images), np.uint8)
         self.map_resolution = len(maps.xs)
         self.weights = _bytes(np.concatenate([W.ravel() for W in shown_w]), np.float32)
+        self.biases = _bytes(np.concatenate([b[:cap] for _, b in frame.weights]), np.float32)
         self.layers = {"shown": [shown_w[0].shape[1]] + [W.shape[0] for W in shown_w],
                        "sizes": [frame.weights[0][0].shape[1]] + [W.shape[0] for W, _ in frame.weights],
                        "names": list(frame.names)}
 
+    def _on_message(self, _widget, content, _buffers) -> None:
+        """The page asks to set a weight or bias: {"type": "edit", "id", "layer", "neuron", "source" (None for
+        the bias), "value" (the text typed)}. Answers {"type": "edited", "id", "ok", "message"}: what was set, or
+        why it was refused (the page shows it beside the field)."""
+        if not isinstance(content, dict) or content.get("type") != "edit":
+            return
+        ok, message = False, ""
+        try:
+            value = parse_number(content.get("value"))
+            layer, neuron, source = content.get("layer"), content.get("neuron"), content.get("source")
+            if self.on_edit is None:
+                raise RuntimeError("this view is not connected to a Playground: nothing to edit")
+            self.on_edit(layer, neuron, source, value)
+            ok, message = True, f"set to {value:g}"
+        except (TypeError, ValueError, RuntimeError) as err:
+            message = str(err)
+        self.send({"type": "edited", "id": content.get("id"), "ok": ok, "message": message})
+
     def painted(self) -> np.ndarray:
         """The boundary image this view was last given, (res, res, 3) uint8, for comparing with the page."""
         return np.frombuffer(self.boundary, np.uint8).reshape(self.resolution, self.resolution, 3)
+
+
+def parse_number(text) -> float:
+    """A number typed in the page ("0.5", "-1e-2", " 3 ") as a float; a float or int passes as it is. Anything
+    else is a ValueError saying what was typed (the range is checked by ``Playground.edit``)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if isinstance(text, str):
+        try:
+            return float(text.strip().replace("\u2212", "-"))   # a typographic minus sign, as some keyboards type
+        except ValueError:
+            pass
+    raise ValueError(f"value must be a number such as 0.5 or -1.2; got {text!r}")
 
 
 def status_text(frame: frames.Frame) -> str:

@@ -187,6 +187,8 @@ const EXPLAIN = {
     "every point of the input plane (the same square as the decision boundary), blue where positive, orange " +
     "where negative, white near zero. Lines are weights: blue positive, orange negative, thicker = larger. " +
     "Hover or focus a neuron to see its map large; click a neuron or a line to edit it.",
+  status: "The run now: epoch, state (training, paused, done), loss and accuracy on the training and test " +
+    "points, time per epoch, number of parameters. Screen readers announce it at most every 5 s.",
   input: "the value of this input feature at every point of the input plane (blue high, orange low).",
   hidden: "this neuron's output at every point of the input plane, the square of the decision boundary: blue " +
     "positive, orange negative, white zero. Click or press Enter to edit its bias and incoming weights.",
@@ -296,6 +298,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   // -- text alternatives and explanations --------------------------------------------------------------------
   boundary.setAttribute("role", "img");
   loss.setAttribute("role", "img");
+  status.title = EXPLAIN.status;
   boundary.title = EXPLAIN.boundary;
   loss.title = EXPLAIN.loss;
   const announcer = document.createElement("div");   // the status line, announced at most every ANNOUNCE_MS
@@ -661,7 +664,6 @@ function interactions(model, parts, { root, status, boundary, loss }) {
     label();
     announce();
   });
-  parts.showNeuron = showNeuron;   // for the browser tests (they also hover and focus like a person)
 
   return () => {
     model.off("msg:custom", onMessage);

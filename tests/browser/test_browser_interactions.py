@@ -180,7 +180,7 @@ def focus_state(page) -> dict:
     return page.evaluate(FOCUS_JS)
 
 
-def test_hovering_or_focusing_a_neuron_shows_its_map_large(ix_page):
+def test_hovering_or_focusing_a_neuron_shows_its_map_large(ix_page, artifacts):
     page = ix_page
     drv.wait_settled(page)
     pg = oracle()
@@ -201,6 +201,7 @@ def test_hovering_or_focusing_a_neuron_shows_its_map_large(ix_page):
     assert shown.shape == want.shape
     assert np.abs(shown.astype(int) - want).max() <= 1
     assert np.abs(shown.astype(int) - signed_rgb(maps[2 + 1])).max() > 10   # not its neighbour's map
+    page.locator(".hl-live").first.screenshot(path=str(artifacts / "playground_hover_neuron.png"))
 
     # leaving restores the boundary
     page.mouse.move(5, 5)
@@ -262,7 +263,7 @@ def type_value(page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_editing_a_weight_and_a_bias_changes_the_painted_boundary(ix_page):
+def test_editing_a_weight_and_a_bias_changes_the_painted_boundary(ix_page, artifacts):
     page = ix_page
     drv.wait_settled(page)
     before, _ = drv.painted_boundary(page)
@@ -292,6 +293,7 @@ def test_editing_a_weight_and_a_bias_changes_the_painted_boundary(ix_page):
     type_value(page, "8")
     drv.wait_until(lambda: "set to 8" in editor(page)["message"], SECONDS, "the edit to be applied",
                    show=lambda: editor(page))
+    page.locator(".hl-live").first.screenshot(path=str(artifacts / "playground_edit_weight.png"))
     edited = oracle((-1, 0, 8.0, 0))
     want = edited.view.painted()
     edited.close()

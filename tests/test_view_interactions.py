@@ -84,17 +84,45 @@ def test_an_edit_sets_exactly_that_parameter_and_the_frame_shows_it(paused, laye
     np.testing.assert_array_equal(pg.view.painted(), want)
 
 
-def test_a_big_edit_changes_the_boundary_the_view_holds(paused):
+def test_an_edit_changes_the_boundary_and_the_status_says_the_edited_networks_numbers(paused):
     pg = paused
     for _ in range(5):
         pg.step()
-    before = pg.view.painted().copy()
-    assert send(pg, layer=-1, neuron=0, source=None, value="40")["ok"]
+    before, status = pg.view.painted().copy(), pg.view.status
+    assert "edited" not in status
+    assert send(pg, layer=-1, neuron=0, source=None, value="3")["ok"]
     after = pg.view.painted()
-    assert not np.array_equal(after, before)
-    # an output bias of 40 makes the network say class 1 (blue) everywhere: the picture is all blue
-    blue = hl.viz.boundary_image(np.array([[[0.0, 1.0]]]))[0, 0]
-    assert (after == blue).all(axis=-1).mean() > 0.99
+    assert np.abs(after.astype(int) - before).max() > 50
+    # the status line gives the edited network's loss and accuracy (the history keeps the epoch's own)
+    d = pg.data
+    (train_loss, train_acc), (test_loss, test_acc) = (hl.train.evaluate(pg.model, d.X_train, d.y_train),
+                                                      hl.train.evaluate(pg.model, d.X_test, d.y_test))
+    assert pg.view.status.startswith(
+        f"epoch 5 of {SETTINGS['epochs']} (paused) · edited: loss train {train_loss:.3f} / test {test_loss:.3f} · "
+        f"accuracy train {train_acc:.1%} / test {test_acc:.1%} · "), pg.view.status
+    assert pg.history.train_loss[-1] != pytest.approx(train_loss)
+    pg.step()   # a trained epoch: its own numbers again, and training goes on (not "diverged")
+    assert pg.view.status.startswith(f"epoch 6 of {SETTINGS['epochs']} (paused) · loss train "), pg.view.status
+    assert f"loss train {pg.history.train_loss[-1]:.3f}" in pg.view.status
+
+
+def test_an_edit_that_training_would_call_diverged_is_refused(paused):
+    """An output bias of 40 makes the training loss 20.9, far above the limit at which ``train.training`` ends a
+    run as diverged (and blames the learning rate): refused, saying why, and the model is left as it was."""
+    pg = paused
+    for _ in range(5):
+        pg.step()
+    before, status = params(pg.model), pg.view.status
+    answer = send(pg, layer=-1, neuron=0, source=None, value="40")
+    limit = hl.train.divergence_limit(pg.history.train_loss[0])
+    assert not answer["ok"]
+    assert answer["message"].startswith("value 40 would raise the training loss to ")
+    assert f"above {limit:.3g}, where training stops as diverged; try a value nearer " in answer["message"]
+    for a, b in zip(params(pg.model), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert pg.view.status == status
+    pg.step()
+    assert pg.history.status == "running"
 
 
 def test_training_goes_on_from_the_edited_value(paused):

@@ -275,7 +275,8 @@ class Playground:
     def _on_frame(self, run, state: str, settings: dict) -> None:
         frame = frames.compute(run, state, settings)
         self.frame = frame
-        self.view.show(frame, status_text(frame))
+        edited = run.edited if run.edited is not None and run.edited["epoch"] == frame.epoch else None
+        self.view.show(frame, status_text(frame, edited=edited))
         h = run.history
         if h.status == "diverged":
             self._controls.say(problem=h.message)

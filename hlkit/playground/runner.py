@@ -46,6 +46,7 @@ class Run:
         self.finished = False
         self.train_seconds = 0.0           # time spent training (not drawing, not paused)
         self.lock = threading.RLock()      # held while the model changes (readers: frames, save_model)
+        self.edited: dict | None = None    # loss and accuracy of the model edited at epoch ["epoch"] (Runner.edit)
 
     def advance(self) -> bool:
         """Train one epoch; False once the run has ended (or was cancelled)."""
@@ -157,12 +158,23 @@ class Runner:
         run = self.run
         if run is None:
             raise ValueError("there is no model to edit: the settings could not build one (see the widget's message)")
-        with run.lock, torch.no_grad():
+        with run.lock, torch.no_grad(), train.one_thread_if_small(run.model):
             target = [*run.model.hidden, run.model.out][layer]
-            if source is None:
-                target.bias[neuron] = value        # in place: the optimizer (and fast_step's views) see it
-            else:
-                target.weight[neuron, source] = value
+            where = (neuron,) if source is None else (neuron, source)
+            tensor = target.bias if source is None else target.weight
+            old = float(tensor[where])
+            tensor[where] = value                  # in place: the optimizer (and fast_step's views) see it
+            # the history holds the epoch's numbers before the edit: the edited network's own, for the status line
+            (train_loss, train_acc), (test_loss, test_acc) = (
+                train.evaluate(run.model, run.data.X_train, run.data.y_train),
+                train.evaluate(run.model, run.data.X_test, run.data.y_test))
+            limit = train.divergence_limit(run.history.train_loss[0])
+            if not train_loss <= limit:            # training would stop at once, blaming the learning rate
+                tensor[where] = old
+                raise ValueError(f"value {value:g} would raise the training loss to {train_loss:.3g}, above "
+                                 f"{limit:.3g}, where training stops as diverged; try a value nearer {old:.3g}")
+            run.edited = {"epoch": run.epoch, "train_loss": train_loss, "test_loss": test_loss,
+                          "train_acc": train_acc, "test_acc": test_acc}
         self._change(redraw=True)
 
     def retrain(self) -> train.History:

@@ -234,12 +234,18 @@ function biasAt(model, layers, l, o) {
 
 function describe(model) {   // the canvases' text alternatives, from the model's newest state
   const row = lastRow(model), layers = model.get("layers"), sizes = layers.sizes || [];
+  const text = model.get("status") || "";   // its numbers win: after an edit they are the edited network's
+  const loss = /loss train ([\d.]+) \/ test ([\d.]+)/.exec(text);
+  const acc = /accuracy train ([\d.]+)% \/ test ([\d.]+)%/.exec(text);
+  if (row && loss) { row[1] = +loss[1]; row[2] = +loss[2]; }
+  if (row && acc) { row[3] = acc[1] / 100; row[4] = acc[2] / 100; }
+  const edited = text.includes("edited: ") ? "edited by hand, " : "";
   const epochs = model.get("epochs"), state = runState(model);
   const at = row ? "epoch " + row[0] + " of " + epochs + (state ? " (" + state + ")" : "") : "not trained yet";
   const classes = sizes.length ? Math.max(2, sizes[sizes.length - 1]) : 0;
-  const boundary = "decision boundary: " + (row ? "test accuracy " + percent(row[4]) + ", training accuracy " +
-    percent(row[3]) + ", " : "") + at + (classes ? ", " + classes + " classes" : "");
-  const loss = "loss curve: " + (row ? "training loss " + row[1].toFixed(3) + ", test loss " + row[2].toFixed(3) +
+  const boundary = "decision boundary: " + edited + (row ? "test accuracy " + percent(row[4]) +
+    ", training accuracy " + percent(row[3]) + ", " : "") + at + (classes ? ", " + classes + " classes" : "");
+  const curve = "loss curve: " + (row ? "training loss " + row[1].toFixed(3) + ", test loss " + row[2].toFixed(3) +
     ", accuracy training " + percent(row[3]) + ", test " + percent(row[4]) + ", " : "") + at;
   let network = "network diagram";
   if (sizes.length) {
@@ -252,7 +258,7 @@ function describe(model) {   // the canvases' text alternatives, from the model'
       "; each neuron shows its output over the input plane" +
       (w.length ? "; weights from " + lo.toFixed(2) + " to " + hi.toFixed(2) : "");
   }
-  return { boundary, loss, network };
+  return { boundary, loss: curve, network };
 }
 
 function wrap(element, style) {   // put a positioned box around element, where it was
@@ -283,7 +289,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
     .hl-live .hl-editor .hl-edit-message { min-height: 1.2em; max-width: 260px; margin-top: 4px; }
     .hl-live .hl-editor .hl-edit-message.hl-refused { color: #b00020; }
     .hl-live .hl-hint { position: absolute; z-index: 2; pointer-events: none; background: #fff;
-      border: 1px solid #777; padding: 2px 5px; font: 11px sans-serif; white-space: nowrap; }
+      border: 1px solid #777; padding: 2px 5px; font: 11px sans-serif; max-width: 250px; }
     .hl-live .hl-visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
       clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
     .hl-live .hl-legend { font: 11px sans-serif; color: #333; margin-top: 4px; max-width: 340px; }
@@ -517,13 +523,13 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   }
 
   function onMove(e) {
-    if (e.target !== parts.net) { hint.style.display = "none"; return; }
+    if (e.target !== parts.net || editor) { hint.style.display = "none"; return; }
     const r = parts.net.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
     const link = linkAt(x, y);
     parts.net.style.cursor = link ? "pointer" : "";
     if (!link) { hint.style.display = "none"; return; }
     hint.textContent = linkText(link);
-    hint.style.left = Math.min(x + 12, Math.max(0, r.width - 260)) + "px";
+    hint.style.left = Math.min(x + 12, Math.max(0, r.width - 250)) + "px";
     hint.style.top = (y + 14) + "px";
     hint.style.display = "block";
   }
@@ -531,7 +537,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   function onClick(e) {
     if (e.target !== parts.net) return;
     const r = parts.net.getBoundingClientRect(), link = linkAt(e.clientX - r.left, e.clientY - r.top);
-    if (link) openEditor(link[0], link[1], link[2]);
+    if (link) { hint.style.display = "none"; openEditor(link[0], link[1], link[2]); }
   }
 
   netBox.addEventListener("mousemove", onMove);

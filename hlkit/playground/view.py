@@ -130,10 +130,12 @@ def parse_number(text) -> float:
     raise ValueError(f"value must be a number such as 0.5 or -1.2; got {text!r}")
 
 
-def status_text(frame: frames.Frame) -> str:
-    """One line: epoch, state, losses, accuracies, speed, parameters (HTML-escaped plain text)."""
+def status_text(frame: frames.Frame, *, edited: dict | None = None) -> str:
+    """One line: epoch, state, losses, accuracies, speed, parameters (HTML-escaped plain text). edited: the loss
+    and accuracy of the network as edited by hand at this epoch (Playground.edit), shown instead of the epoch's."""
     h = frame.history
     per_epoch = f"{1000 * frame.train_seconds / frame.epoch:.2g} ms per epoch" if frame.epoch else "untrained"
-    return html.escape(f"epoch {frame.epoch} of {frame.epochs} ({frame.state}) · loss train {h.train_loss[-1]:.3f} / "
-                       f"test {h.test_loss[-1]:.3f} · accuracy train {h.train_acc[-1]:.1%} / test {h.test_acc[-1]:.1%}"
-                       f" · {per_epoch} · {frame.n_params:,} parameters")
+    n = h.last() if edited is None else edited
+    return html.escape(f"epoch {frame.epoch} of {frame.epochs} ({frame.state}) · {'edited: ' if edited else ''}"
+                       f"loss train {n['train_loss']:.3f} / test {n['test_loss']:.3f} · accuracy train "
+                       f"{n['train_acc']:.1%} / test {n['test_acc']:.1%} · {per_epoch} · {frame.n_params:,} parameters")

@@ -278,6 +278,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   style.textContent = `
     .hl-live .hl-node { position: absolute; background: transparent; border: 0; padding: 0; margin: 0;
       cursor: pointer; pointer-events: auto; border-radius: 2px; }
+    .hl-live .hl-node:hover { outline: 2px solid #111; outline-offset: 1px; }
     .hl-live .hl-node:focus-visible, .hl-live .hl-editor :focus-visible {
       outline: 3px solid #111; outline-offset: 2px; box-shadow: 0 0 0 5px #fff; }
     .hl-live .hl-editor { position: absolute; z-index: 3; background: #fff; border: 1px solid #555;
@@ -408,7 +409,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
         `${esc(colors[0])}, #e8eaeb, ${esc(colors[1])})"></span>class 1 (white: unsure, 50 / 50).`;
     } else {
       html = "Background: the predicted class, paler where unsure:" + Array.from({ length: k }, (_, c) =>
-        `<span class="hl-swatch" style="background:${esc(colors[c % colors.length])}"></span>class ${c}`).join("");
+        `<span class="hl-swatch" style="background:${esc(colors[c % colors.length])}"></span>class ${c}`).join("") + ".";
     }
     legend.innerHTML = html + " ● training point, ◆ test point. Neuron maps and weights: " +
       "blue positive, orange negative.";

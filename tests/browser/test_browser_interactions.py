@@ -22,12 +22,12 @@ SETTINGS = {"hidden": [3, 2], "epochs": 400, "seed": 3}
 SECONDS = 30           # a loaded 2-core machine: a change usually shows within 1-3 s
 
 
-def oracle(*edits):
+def oracle(*edits, settings=SETTINGS):
     """The Playground without a browser after its run, with ``edits`` (Playground.edit arguments) applied: its view
     holds what the page must paint."""
     import hlkit as hl
 
-    pg = hl.Playground(live=False, **SETTINGS)
+    pg = hl.Playground(live=False, **settings)
     for layer, neuron, value, source in edits:
         pg.edit(layer, neuron, value, source=source)
     return pg
@@ -41,16 +41,16 @@ def signed_rgb(values: np.ndarray) -> np.ndarray:
     return np.floor(white + np.abs(t)[..., None] * (c - white) + 0.5).astype(np.uint8)
 
 
-@pytest.fixture(scope="module")
-def ix_page(lab, browser, served_root):
-    source = f"import hlkit as hl\n\nhl.Playground(**{SETTINGS!r})"
+def playground_page(lab, browser, served_root, path: str, settings: dict):
+    """A tab on a one-cell notebook ``hl.Playground(**settings)``, run; yields the tab, then shuts the kernels."""
+    source = f"import hlkit as hl\n\nhl.Playground(**{settings!r})"
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
                      "source": source}],
           "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5}
-    (served_root / NOTEBOOK).write_text(json.dumps(nb))
+    (served_root / path).write_text(json.dumps(nb))
     page = drv.new_tab(browser)
-    drv.open_notebook(page, lab, NOTEBOOK)
+    drv.open_notebook(page, lab, path)
     drv.restart_and_run_all(page)
     cells = drv.wait_for_figures(page, [3], timeout=60)
     assert cells and cells[0]["drawn"] == 3 and not cells[0]["problems"], cells
@@ -60,6 +60,11 @@ def ix_page(lab, browser, served_root):
         req = urllib.request.Request(f"{lab.url}/api/sessions/{session['id']}", method="DELETE",
                                      headers={"Authorization": f"token {lab.token}"})
         urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 (loopback only)
+
+
+@pytest.fixture(scope="module")
+def ix_page(lab, browser, served_root):
+    yield from playground_page(lab, browser, served_root, NOTEBOOK, SETTINGS)
 
 
 A11Y_JS = """() => {
@@ -151,6 +156,7 @@ def test_canvases_are_described_and_the_status_is_announced_politely_and_throttl
 
 NODE_JS = """([l, i]) => {
   const b = document.querySelector(`.hl-live .hl-node[data-l="${l}"][data-i="${i}"]`);
+  b.scrollIntoView({block: 'center'});   // the mouse reaches only what is on screen
   const r = b.getBoundingClientRect();
   return {x: r.left + r.width / 2, y: r.top + r.height / 2, label: b.getAttribute('aria-label'), title: b.title};
 }"""
@@ -241,6 +247,7 @@ def test_hovering_or_focusing_a_neuron_shows_its_map_large(ix_page, artifacts):
 
 LINK_JS = """([l, o, i]) => {
   const parts = document.querySelector('.hl-live').parentElement.hlParts, g = parts.geometry;
+  parts.net.scrollIntoView({block: 'center'});
   const r = parts.net.getBoundingClientRect();
   const x = (g.cx(l - 1) + g.cx(l)) / 2, y = (g.cy(g.shown[l - 1], i) + g.cy(g.shown[l], o)) / 2;
   return {x: r.left + x, y: r.top + y};
@@ -331,3 +338,53 @@ def test_editing_a_weight_and_a_bias_changes_the_painted_boundary(ix_page, artif
                    "the page to paint the boundary with the edited bias")
     assert not page.errors, "\n".join(page.errors)
     assert not page.outside_requests, page.outside_requests
+
+
+MULTI = {"dataset": "spiral", "n_classes": 3, "hidden": [10, 4], "features": ["x1", "x2", "x1^2"], "epochs": 60,
+         "seed": 1}
+
+
+@pytest.fixture
+def multi_page(lab, browser, served_root):
+    yield from playground_page(lab, browser, served_root, "notebooks/lecture/interactions_multi_test.ipynb", MULTI)
+
+
+def test_three_classes_wide_layers_and_more_features(multi_page, artifacts):
+    """Names, legend and editing with 3 output neurons, a hidden layer wider than the 8 neurons drawn, and an
+    x1^2 input: the 8th drawn neuron's weight into hidden layer 2's 4th neuron is that neuron's weight 7."""
+    page = multi_page
+    drv.wait_settled(page)
+    names = page.evaluate("() => Array.from(document.querySelectorAll('.hl-live .hl-node'))"
+                          ".map(b => b.getAttribute('aria-label'))")
+    assert names == (["input x1", "input x2", "input x1^2"] + [f"hidden layer 1, neuron {i}" for i in range(1, 9)]
+                     + [f"hidden layer 2, neuron {i}" for i in range(1, 5)]
+                     + [f"output neuron {i + 1} (class {i})" for i in range(3)]), names
+    got = drv.wait_until(lambda: (lambda a: a if "(done)" in a["canvases"][0]["label"] else None)(
+        page.evaluate(A11Y_JS)), SECONDS, "the final labels")
+    labels = {c["cls"]: c["label"] for c in got["canvases"]}
+    assert labels["hl-boundary"].endswith("(done), 3 classes"), labels
+    assert labels["hl-network"].startswith("network: 3 inputs (x1, x2, x1^2), hidden layers of 10, 4 neurons, "
+                                           "3 outputs;"), labels
+    assert all(f"class {c}" in got["legend"] for c in range(3)), got["legend"]
+
+    node = page.evaluate(NODE_JS, [1, 7])
+    page.mouse.move(node["x"], node["y"])
+    drv.wait_until(lambda: focus_state(page)["caption"].startswith("hidden layer 1, neuron 8: its output"),
+                   SECONDS, "the 8th neuron's map")
+    shot(page, artifacts / "playground_hover_multiclass.png")
+    node = page.evaluate(NODE_JS, [2, 3])
+    page.mouse.click(node["x"], node["y"])
+    got = drv.wait_until(lambda: (lambda e: e if e["open"] else None)(editor(page)), SECONDS, "the editor")
+    assert got["label"] == "edit hidden layer 2, neuron 4" and got["active"] == "bias"
+    assert got["fields"] == ["bias"] + [f"weight from hidden layer 1, neuron {i}" for i in range(1, 9)]
+    page.locator('.hl-live .hl-edit[data-source="7"]').focus()
+    type_value(page, "1.5")
+    drv.wait_until(lambda: "set to 1.5" in editor(page)["message"], SECONDS, "the edit to be applied",
+                   show=lambda: editor(page))
+    edited = oracle((1, 3, 1.5, 7), settings=MULTI)
+    want = edited.view.painted()
+    assert edited.model.hidden[1].weight[3, 7].item() == 1.5
+    edited.close()
+    drv.wait_until(lambda: np.abs(drv.painted_boundary(page)[0].astype(int) - want).max() <= 1, SECONDS,
+                   "the page to paint the boundary with the edited weight")
+    assert not page.errors, "\n".join(page.errors)

@@ -1,5 +1,6 @@
 """The Playground's live view: the only code that knows the browser. An anywidget whose front end (view.js, a
-plain ES module shipped in this package, no build step) paints the pictures on canvases from binary buffers.
+plain ES module shipped in this package, no build step; interact.js adds hovering, editing and the text for
+screen readers) paints the pictures on canvases from binary buffers.
 
 Every picture lives in a synced trait (bytes of uint8 / float32 arrays), so the kernel never waits for the page:
 ``show(frame)`` sets the traits of one frame in one message and returns; the page repaints at most once per
@@ -34,7 +35,8 @@ def _signed(values: np.ndarray, span: float) -> np.ndarray:
 class LiveView(anywidget.AnyWidget):
     """Boundary with points, loss curve and network (neuron maps inside the nodes), painted by the page."""
 
-    _esm = Path(__file__).with_name("view.js")
+    # one ES module: the painting (view.js) and what a person can do with the pictures (interact.js)
+    _esm = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("view.js", "interact.js"))
     frame = traitlets.Int(0).tag(sync=True)               # frames shown so far (the page labels its paint)
     status = traitlets.Unicode("").tag(sync=True)         # "epoch N of E (state) · loss ... · P parameters"
     boundary = traitlets.Bytes(b"").tag(sync=True)        # uint8 RGB (res, res, 3), row 0 = lowest x2

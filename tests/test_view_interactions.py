@@ -195,6 +195,13 @@ def test_the_public_edit_names_the_parameter_and_a_closed_playground_refuses(pau
         pg.edit(0, 0, 1.0)
 
 
+def test_the_view_says_whether_the_boundary_is_discretized(paused):
+    pg = paused
+    assert pg.view.discretize is False
+    pg.set(discretize=True)
+    assert pg.view.discretize is True   # the page's legend then drops "paler where unsure"
+
+
 def test_other_messages_are_ignored(paused):
     pg = paused
     answers = []

@@ -229,7 +229,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   function legendHtml() {
     const layers = model.get("layers"), sizes = layers.sizes || [], colors = model.get("colors");
     const k = sizes.length ? Math.max(2, sizes[sizes.length - 1]) : 2;
-    const key = k + colors.join();
+    const sharp = model.get("discretize"), key = k + colors.join() + sharp;
     if (legend.dataset.key === key) return;
     legend.dataset.key = key;
     const esc = t => String(t).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -237,8 +237,12 @@ function interactions(model, parts, { root, status, boundary, loss }) {
     if (k === 2) {
       html = `Background: class 0<span class="hl-bar" style="background: linear-gradient(to right, ` +
         `${esc(colors[0])}, #e8eaeb, ${esc(colors[1])})"></span>class 1 (white: unsure, 50 / 50).`;
+      if (sharp) html = `Background: the predicted class, <span class="hl-swatch" style="background:` +
+        `${esc(colors[0])}"></span>class 0 <span class="hl-swatch" style="background:${esc(colors[1])}"></span>` +
+        `class 1 (discretized: without the shades of confidence).`;
     } else {
-      html = "Background: the predicted class, paler where unsure:" + Array.from({ length: k }, (_, c) =>
+      html = "Background: the predicted class" + (sharp ? " (discretized)" : ", paler where unsure") + ":" +
+        Array.from({ length: k }, (_, c) =>
         `<span class="hl-swatch" style="background:${esc(colors[c % colors.length])}"></span>class ${c}`).join("") + ".";
     }
     legend.innerHTML = html + " ● training point, ◆ test point. Neuron maps and weights: " +

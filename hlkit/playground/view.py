@@ -45,6 +45,7 @@ class LiveView(anywidget.AnyWidget):
     points = traitlets.Bytes(b"").tag(sync=True)          # float32 (n, 2): train points, then test points
     labels = traitlets.Bytes(b"").tag(sync=True)          # uint8 (n,): class, + 128 for a test point
     show_test = traitlets.Bool(True).tag(sync=True)
+    discretize = traitlets.Bool(False).tag(sync=True)     # the boundary shows classes only (the legend says so)
     loss = traitlets.Bytes(b"").tag(sync=True)            # float32 (m, 5): epoch, loss train/test, accuracy train/test
     epochs = traitlets.Int(0).tag(sync=True)
     layers = traitlets.Dict({}).tag(sync=True)            # sizes shown, true sizes, input names
@@ -71,6 +72,7 @@ class LiveView(anywidget.AnyWidget):
                 self.points, self.labels = _bytes(X, np.float32), _bytes(labels, np.uint8)
                 self._data = frame.data
             self.show_test = frame.settings["show_test"]
+            self.discretize = frame.settings["discretize"]
             self.loss, self.epochs = _bytes(frames.loss_rows(frame.history), np.float32), frame.epochs
             if frame.grid is not None:
                 self.boundary = _bytes(viz.boundary_image(frame.grid.proba, discretize=frame.settings["discretize"]),

@@ -387,4 +387,9 @@ def test_three_classes_wide_layers_and_more_features(multi_page, artifacts):
     edited.close()
     drv.wait_until(lambda: np.abs(drv.painted_boundary(page)[0].astype(int) - want).max() <= 1, SECONDS,
                    "the page to paint the boundary with the edited weight")
+    # discretized, the legend no longer speaks of paler shades
+    page.locator(".widget-checkbox", has_text="discretize output").locator("input").click()
+    legend = drv.wait_until(lambda: (lambda t: t if "(discretized)" in t else None)(page.evaluate(A11Y_JS)["legend"]),
+                            SECONDS, "the legend of the discretized boundary")
+    assert "paler" not in legend
     assert not page.errors, "\n".join(page.errors)

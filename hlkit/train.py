@@ -183,7 +183,7 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
     # early stopping may restore the untrained weights too, if no epoch ever beats them
     best = (history.test_loss[0], {k: v.detach().clone() for k, v in model.state_dict().items()}) \
         if patience is not None else (math.inf, None)
-    blow_up = max(5 * start_loss, start_loss + 1.0)
+    blow_up = divergence_limit(start_loss)
     model.train()
     if yield_start:
         yield history
@@ -245,6 +245,11 @@ def training(model: nn.Module, data: Dataset, *, epochs: int = 500, lr: float = 
             history.status = "done"
         if record and (epoch % report_every == 0 or epoch == epochs):
             yield history
+
+
+def divergence_limit(start_loss: float) -> float:
+    """The training loss above which ``training`` ends a run as diverged, given its untrained (epoch 0) loss."""
+    return max(5 * start_loss, start_loss + 1.0)
 
 
 def _check_data(model, data: Dataset) -> None:

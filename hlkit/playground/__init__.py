@@ -11,7 +11,7 @@ A small package joined by callbacks, one job per file (imports run down this lis
 - ``settings``: defaults, help texts, checks, depth/width <-> hidden (pure: no widgets, no threads);
 - ``runner``: one daemon worker thread, the run counter, cancellation between minibatches;
 - ``frames``: the arrays of one picture (hlkit.probe), and the same picture as a plotly figure (hlkit.viz);
-- ``view`` (+ ``view.js``): the live view, painted by the page on canvases from binary traits;
+- ``view`` (+ ``view.js``, ``interact.js``): the live view, painted by the page on canvases from binary traits;
 - ``controls``: the ipywidgets controls around the view;
 - ``playground``: the ``Playground`` class, which connects them.
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import models, train
-from ..arguments import check_bool, check_float
+from ..arguments import check_bool, check_float, check_int
 from ..data import Dataset, from_csv, make_dataset
 from . import frames, runner
 from . import settings as S
@@ -20,6 +20,9 @@ from .view import LiveView, status_text
 
 #: the Playground made by each notebook cell (JupyterLab's cell id): running the cell again closes the old one
 _by_cell: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+#: an edited weight or bias may lie in [-MAX_EDIT, MAX_EDIT] (trained ones stay within a few units; beyond this
+#: every activation saturates and the loss overflows)
+MAX_EDIT = 100.0
 
 
 def _cell_id() -> str | None:
@@ -65,6 +68,7 @@ class Playground:
         checked = S.check_settings(settings, own=self._own)
         self.frame: frames.Frame | None = None   # the arrays last drawn
         self.view = LiveView()
+        self.view.on_edit = self._on_edit
         self._controls = Controls(checked, self.view, own=self._own is not None, on_change=self._on_control,
                                   on_button=lambda name: getattr(self, name)(), on_upload=self._on_upload)
         self._controls.say(note=note)
@@ -191,6 +195,27 @@ class Playground:
         with run.lock:
             return models.save(run.model, path)
 
+    def edit(self, layer: int, neuron: int, value: float, *, source: int | None = None) -> None:
+        """Set one weight or bias of the model, as clicking it in the picture does; training goes on from the new
+        value (paused or finished: the pictures show it). layer: 0 = the first hidden layer, ..., -1 = the output
+        layer (the order of ``hl.probe.weights``); neuron: which neuron of that layer (from 0); source: which
+        neuron of the layer before (an input for layer 0) sends the weight, None for the neuron's bias; value:
+        a number in [-MAX_EDIT, MAX_EDIT]."""
+        self._check_open()
+        run = self._runner.run
+        if run is None:
+            raise ValueError("there is no model to edit: the settings could not build one (see the widget's message)")
+        sizes = [run.model.hidden[0].in_features if len(run.model.hidden) else run.model.out.in_features]
+        sizes += [m.out_features for m in [*run.model.hidden, run.model.out]]
+        n = len(sizes) - 1
+        layer = check_int("layer", layer, -n, n - 1)
+        layer %= n
+        neuron = check_int("neuron", neuron, 0, sizes[layer + 1] - 1)
+        if source is not None:
+            source = check_int("source", source, 0, sizes[layer] - 1)
+        value = check_float("value", value, -MAX_EDIT, MAX_EDIT)
+        self._runner.edit(layer, neuron, source, value)
+
     def set(self, **changes) -> None:
         """Change settings as if by the controls, e.g. ``pg.set(depth=3, width=8)`` or ``pg.set(lr=0.1)``: one
         retraining (synchronous without the worker thread). depth/width set hidden = [width] * depth."""
@@ -251,12 +276,17 @@ class Playground:
     def _on_frame(self, run, state: str, settings: dict) -> None:
         frame = frames.compute(run, state, settings)
         self.frame = frame
-        self.view.show(frame, status_text(frame))
+        edited = run.edited if run.edited is not None and run.edited["epoch"] == frame.epoch else None
+        self.view.show(frame, status_text(frame, edited=edited))
         h = run.history
         if h.status == "diverged":
             self._controls.say(problem=h.message)
         elif self._controls.problem.value and "diverged" in self._controls.problem.value:
             self._controls.say(problem="")
+
+    def _on_edit(self, layer: int, neuron: int, source: int | None, value: float) -> None:
+        """The page's edit of a weight or bias (LiveView has read the message); raises what ``edit`` raises."""
+        self.edit(layer, neuron, value, source=source)
 
     def _on_problem(self, text: str) -> None:
         self._controls.say(problem=text)

@@ -20,6 +20,8 @@ import time
 import weakref
 from collections.abc import Callable
 
+import torch
+
 from .. import models, train
 from ..data import Dataset
 
@@ -44,6 +46,7 @@ class Run:
         self.finished = False
         self.train_seconds = 0.0           # time spent training (not drawing, not paused)
         self.lock = threading.RLock()      # held while the model changes (readers: frames, save_model)
+        self.edited: dict | None = None    # loss and accuracy of the model edited at epoch ["epoch"] (Runner.edit)
 
     def advance(self) -> bool:
         """Train one epoch; False once the run has ended (or was cancelled)."""
@@ -144,6 +147,35 @@ class Runner:
             self._cond.notify_all()
         if self._thread is None:
             self._serve(sync=True)
+
+    def edit(self, layer: int, neuron: int, source: int | None, value: float) -> None:
+        """Set one parameter of the current model: the weight from neuron ``source`` of the layer before into
+        ``neuron`` of ``layer`` (an index into ``probe.weights``), or that neuron's bias (``source`` None); the
+        caller has checked the indices and the value. Written under the run's lock, that is between two epochs
+        (or two minibatches of a big paused network): the run trains on from the new value, and the view redraws
+        it (also when paused or finished)."""
+        self._check_open()
+        run = self.run
+        if run is None:
+            raise ValueError("there is no model to edit: the settings could not build one (see the widget's message)")
+        with run.lock, torch.no_grad(), train.one_thread_if_small(run.model):
+            target = [*run.model.hidden, run.model.out][layer]
+            where = (neuron,) if source is None else (neuron, source)
+            tensor = target.bias if source is None else target.weight
+            old = float(tensor[where])
+            tensor[where] = value                  # in place: the optimizer (and fast_step's views) see it
+            # the history holds the epoch's numbers before the edit: the edited network's own, for the status line
+            (train_loss, train_acc), (test_loss, test_acc) = (
+                train.evaluate(run.model, run.data.X_train, run.data.y_train),
+                train.evaluate(run.model, run.data.X_test, run.data.y_test))
+            limit = train.divergence_limit(run.history.train_loss[0])
+            if not train_loss <= limit:            # training would stop at once, blaming the learning rate
+                tensor[where] = old
+                raise ValueError(f"value {value:g} would raise the training loss to {train_loss:.3g}, above "
+                                 f"{limit:.3g}, where training stops as diverged; try a value nearer {old:.3g}")
+            run.edited = {"epoch": run.epoch, "train_loss": train_loss, "test_loss": test_loss,
+                          "train_acc": train_acc, "test_acc": test_acc}
+        self._change(redraw=True)
 
     def retrain(self) -> train.History:
         """Train the current settings from scratch to the end in this thread (the worker's run is cancelled)."""

@@ -171,6 +171,7 @@ function paintNetwork(model, parts) {
     }
   }
   ctx.textAlign = "start";
+  parts.geometry = { cx, cy, shown, node: NODE, width: W, height: H };   // where the nodes are: interactions()
   return true;
 }
 
@@ -194,6 +195,7 @@ function render({ model, el }) {
   root.append(status, row);
   el.append(root);
   el.hlParts = parts;   // the browser tests read the painted boundary image here
+  const stopInteractions = interactions(model, parts, { root, status, boundary, loss });
 
   let pending = false;
   function paint() {
@@ -206,13 +208,14 @@ function render({ model, el }) {
     // when each paint happened and what it showed: benchmarks/browser.py reads it (bounded)
     parts.log.push([performance.now(), model.get("frame"), status.textContent]);
     if (parts.log.length > 4000) parts.log.splice(0, 2000);
+    for (const after of parts.afterPaint) after();
   }
   function schedule() {
     if (!pending) { pending = true; requestAnimationFrame(paint); }
   }
   model.on("change", schedule);
   paint();
-  return () => model.off("change", schedule);
+  return () => { model.off("change", schedule); stopInteractions(); };
 }
 
 export default { render };

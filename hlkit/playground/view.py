@@ -1,5 +1,6 @@
 """The Playground's live view: the only code that knows the browser. An anywidget whose front end (view.js, a
-plain ES module shipped in this package, no build step) paints the pictures on canvases from binary buffers.
+plain ES module shipped in this package, no build step; interact.js adds hovering, editing and the text for
+screen readers) paints the pictures on canvases from binary buffers.
 
 Every picture lives in a synced trait (bytes of uint8 / float32 arrays), so the kernel never waits for the page:
 ``show(frame)`` sets the traits of one frame in one message and returns; the page repaints at most once per
@@ -34,7 +35,8 @@ def _signed(values: np.ndarray, span: float) -> np.ndarray:
 class LiveView(anywidget.AnyWidget):
     """Boundary with points, loss curve and network (neuron maps inside the nodes), painted by the page."""
 
-    _esm = Path(__file__).with_name("view.js")
+    # one ES module: the painting (view.js) and what a person can do with the pictures (interact.js)
+    _esm = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("view.js", "interact.js"))
     frame = traitlets.Int(0).tag(sync=True)               # frames shown so far (the page labels its paint)
     status = traitlets.Unicode("").tag(sync=True)         # "epoch N of E (state) · loss ... · P parameters"
     boundary = traitlets.Bytes(b"").tag(sync=True)        # uint8 RGB (res, res, 3), row 0 = lowest x2
@@ -43,6 +45,7 @@ class LiveView(anywidget.AnyWidget):
     points = traitlets.Bytes(b"").tag(sync=True)          # float32 (n, 2): train points, then test points
     labels = traitlets.Bytes(b"").tag(sync=True)          # uint8 (n,): class, + 128 for a test point
     show_test = traitlets.Bool(True).tag(sync=True)
+    discretize = traitlets.Bool(False).tag(sync=True)     # the boundary shows classes only (the legend says so)
     loss = traitlets.Bytes(b"").tag(sync=True)            # float32 (m, 5): epoch, loss train/test, accuracy train/test
     epochs = traitlets.Int(0).tag(sync=True)
     layers = traitlets.Dict({}).tag(sync=True)            # sizes shown, true sizes, input names
@@ -50,11 +53,14 @@ class LiveView(anywidget.AnyWidget):
     maps = traitlets.Bytes(b"").tag(sync=True)            # uint8 (n_maps, r, r): every shown node, signed scale
     map_resolution = traitlets.Int(0).tag(sync=True)
     colors = traitlets.List(list(viz.CLASS_COLORS)).tag(sync=True)
+    biases = traitlets.Bytes(b"").tag(sync=True)          # float32: each shown layer's biases in turn (not inputs)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._lock = threading.Lock()   # a frame from the worker and one from the caller's thread (retrain)
         self._data = None
+        self.on_edit = None             # on_edit(layer, neuron, source, value): the Playground applies an edit
+        self.on_msg(self._on_message)
 
     def show(self, frame: frames.Frame, status: str) -> None:
         """Set the traits of ``frame`` in one message (only those that changed are sent)."""
@@ -66,6 +72,7 @@ class LiveView(anywidget.AnyWidget):
                 self.points, self.labels = _bytes(X, np.float32), _bytes(labels, np.uint8)
                 self._data = frame.data
             self.show_test = frame.settings["show_test"]
+            self.discretize = frame.settings["discretize"]
             self.loss, self.epochs = _bytes(frames.loss_rows(frame.history), np.float32), frame.epochs
             if frame.grid is not None:
                 self.boundary = _bytes(viz.boundary_image(frame.grid.proba, discretize=frame.settings["discretize"]),
@@ -86,19 +93,53 @@ class LiveView(anywidget.AnyWidget):
         self.maps = _bytes(np.concatenate(images), np.uint8)
         self.map_resolution = len(maps.xs)
         self.weights = _bytes(np.concatenate([W.ravel() for W in shown_w]), np.float32)
+        self.biases = _bytes(np.concatenate([b[:cap] for _, b in frame.weights]), np.float32)
         self.layers = {"shown": [shown_w[0].shape[1]] + [W.shape[0] for W in shown_w],
                        "sizes": [frame.weights[0][0].shape[1]] + [W.shape[0] for W, _ in frame.weights],
                        "names": list(frame.names)}
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        """The page asks to set a weight or bias: {"type": "edit", "id", "layer", "neuron", "source" (None for
+        the bias), "value" (the text typed)}. Answers {"type": "edited", "id", "ok", "message"}: what was set, or
+        why it was refused (the page shows it beside the field)."""
+        if not isinstance(content, dict) or content.get("type") != "edit":
+            return
+        ok, message = False, ""
+        try:
+            value = parse_number(content.get("value"))
+            layer, neuron, source = content.get("layer"), content.get("neuron"), content.get("source")
+            if self.on_edit is None:
+                raise RuntimeError("this view is not connected to a Playground: nothing to edit")
+            self.on_edit(layer, neuron, source, value)
+            ok, message = True, f"set to {value:g}"
+        except (TypeError, ValueError, RuntimeError) as err:
+            message = str(err)
+        self.send({"type": "edited", "id": content.get("id"), "ok": ok, "message": message})
 
     def painted(self) -> np.ndarray:
         """The boundary image this view was last given, (res, res, 3) uint8, for comparing with the page."""
         return np.frombuffer(self.boundary, np.uint8).reshape(self.resolution, self.resolution, 3)
 
 
-def status_text(frame: frames.Frame) -> str:
-    """One line: epoch, state, losses, accuracies, speed, parameters (HTML-escaped plain text)."""
+def parse_number(text) -> float:
+    """A number typed in the page ("0.5", "-1e-2", " 3 ") as a float; a float or int passes as it is. Anything
+    else is a ValueError saying what was typed (the range is checked by ``Playground.edit``)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if isinstance(text, str):
+        try:
+            return float(text.strip().replace("\u2212", "-"))   # a typographic minus sign, as some keyboards type
+        except ValueError:
+            pass
+    raise ValueError(f"value must be a number such as 0.5 or -1.2; got {text!r}")
+
+
+def status_text(frame: frames.Frame, *, edited: dict | None = None) -> str:
+    """One line: epoch, state, losses, accuracies, speed, parameters (HTML-escaped plain text). edited: the loss
+    and accuracy of the network as edited by hand at this epoch (Playground.edit), shown instead of the epoch's."""
     h = frame.history
     per_epoch = f"{1000 * frame.train_seconds / frame.epoch:.2g} ms per epoch" if frame.epoch else "untrained"
-    return html.escape(f"epoch {frame.epoch} of {frame.epochs} ({frame.state}) · loss train {h.train_loss[-1]:.3f} / "
-                       f"test {h.test_loss[-1]:.3f} · accuracy train {h.train_acc[-1]:.1%} / test {h.test_acc[-1]:.1%}"
-                       f" · {per_epoch} · {frame.n_params:,} parameters")
+    n = h.last() if edited is None else edited
+    return html.escape(f"epoch {frame.epoch} of {frame.epochs} ({frame.state}) · {'edited: ' if edited else ''}"
+                       f"loss train {n['train_loss']:.3f} / test {n['test_loss']:.3f} · accuracy train "
+                       f"{n['train_acc']:.1%} / test {n['test_acc']:.1%} · {per_epoch} · {frame.n_params:,} parameters")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,12 +56,16 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
         learner.log_in()
         learner.start_server()
         learner.open_kernel()
-        learner.run_cells(lesson)
+        if lesson:
+            learner.run_cells(lesson)
         after_lesson = learner.measure()
         row.update(lesson_cpu_s=after_lesson["cpu_s"])
         if playground_seconds > 0 and not learner.errors:
             learner.run_cells([PLAYGROUND.format(seconds=playground_seconds, every=SLIDER_EVERY)], record="playground")
             row["playground_cpu_per_min"] = (learner.measure()["cpu_s"] - after_lesson["cpu_s"]) * 60 / playground_seconds
+            sent = learner.traffic["playground"]
+            row["playground_msgs_per_s"] = sent["messages"] / learner.times["playground"]
+            row["playground_kb_per_s"] = sent["bytes"] / 1024 / learner.times["playground"]
         row.update(learner.measure(), **learner.times)
         if learner.errors:
             row["failed"] = "; ".join(learner.errors)
@@ -71,7 +76,7 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
     return row
 
 
-def one_class(n: int, lesson: list[str], playground_seconds: float) -> dict:
+def one_class(n: int, lesson: list[str], playground_seconds: float, logs: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"hlkit-class-{n}-") as workdir:
         hub = Hub.start(workdir)
         try:
@@ -85,6 +90,9 @@ def one_class(n: int, lesson: list[str], playground_seconds: float) -> dict:
             wall = time.monotonic() - start
         finally:
             left = hub.stop()
+            if logs is not None:       # the hub's log holds every learner's Jupyter server log too
+                logs.mkdir(parents=True, exist_ok=True)
+                shutil.copy(hub.log, logs / f"class-{n}.log")
     if left:
         raise RuntimeError(f"processes left after the hub stopped: {left}")
     return {"n": n, "rows": rows, "memory": memory, "wall": wall}
@@ -138,19 +146,21 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[1, 4, 8], help="class sizes to run (default 1 4 8)")
-    parser.add_argument("--lesson", default=str(ROOT / "notebooks" / "04_depth_and_width.ipynb"))
+    parser.add_argument("--lesson", default=str(ROOT / "notebooks" / "04_depth_and_width.ipynb"),
+                        help="the lesson every learner runs first; 'none': only the Playground")
     parser.add_argument("--playground-seconds", type=float, default=60)
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--logs", type=Path, help="keep each class's hub log (servers' logs included) here")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
     if any(n < 1 for n in args.learners):
         parser.error(f"--learners: class sizes must be >= 1; got {args.learners}")
     load = os.getloadavg()
-    lesson = cells_of(args.lesson)
+    lesson = [] if args.lesson == "none" else cells_of(args.lesson)
     classes = []
     for n in sorted(set(args.learners)):
         print(f"{n} learners ...", flush=True)
-        classes.append(one_class(n, lesson, args.playground_seconds))
+        classes.append(one_class(n, lesson, args.playground_seconds, args.logs))
         print(f"  done in {classes[-1]['wall']:.0f} s", flush=True)
         for row in classes[-1]["rows"]:
             print("  ", row, flush=True)

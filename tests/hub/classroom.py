@@ -262,6 +262,8 @@ class Learner:
     kernel_id: str = ""
     times: dict = field(default_factory=dict)    # seconds since log-in: server_ready, kernel_ready, lesson (duration)
     errors: list = field(default_factory=list)   # "cell N: ename: evalue" of every failed cell
+    #: websocket traffic from my kernel: {"messages": n, "bytes": b} in all, and per run_cells record
+    traffic: dict = field(default_factory=lambda: {"messages": 0, "bytes": 0})
     _ws: websocket.WebSocket | None = None
     _session: str = field(default_factory=lambda: uuid.uuid4().hex)
     _t0: float = 0.0
@@ -317,7 +319,11 @@ class Learner:
         if self._ws is not None:
             self._ws.close()
         url = self.server_url.replace("http://", "ws://") + f"/api/kernels/{self.kernel_id}/channels"
-        self._ws = websocket.create_connection(url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        # skip_utf8_validation: websocket-client checks every text frame byte by byte in pure Python (~1 MB/s on a
+        # loaded core), so a reader of a live Playground fell minutes behind, answered the server's pings too late
+        # and was dropped ("WebSocket ping timeout" in the server's log). A browser checks in native code.
+        self._ws = websocket.create_connection(url, header=[f"Authorization: token {self.token}"], timeout=timeout,
+                                               skip_utf8_validation=True)
         deadline = time.monotonic() + timeout
         while True:       # JupyterLab asks for kernel_info until the kernel answers: then it is ready
             ask = self._send("kernel_info_request", {})
@@ -351,6 +357,10 @@ class Learner:
                 raise TimeoutError(f"{self.name}: no {reply_type} for {msg_id}") from None
             except (websocket.WebSocketConnectionClosedException, ConnectionError) as err:
                 raise KernelGone(f"{self.name}: the kernel's websocket closed ({err!r})") from None
+            self.traffic["messages"] += 1
+            self.traffic["bytes"] += len(data)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:    # the server hung up (its log says why, e.g. a ping timeout)
+                raise KernelGone(f"{self.name}: the server closed the kernel's websocket (close frame {data!r})")
             if opcode != websocket.ABNF.OPCODE_TEXT:
                 continue                       # binary frames: widget buffers for the browser, nothing for us
             if msg_id.encode() not in data and b"execution_state" not in data:
@@ -376,6 +386,7 @@ class Learner:
             self._connect(timeout)     # a browser tab reopened (the server drops sockets nobody reads from)
         start = time.monotonic()
         deadline = start + timeout
+        messages, size = self.traffic["messages"], self.traffic["bytes"]
         for i, code in enumerate(cells):
             msg_id = self._send("execute_request", {"code": code, "silent": False, "store_history": True,
                                                     "user_expressions": {}, "allow_stdin": False,
@@ -388,6 +399,7 @@ class Learner:
                 break
         seconds = time.monotonic() - start
         self.times[record] = seconds
+        self.traffic[record] = {"messages": self.traffic["messages"] - messages, "bytes": self.traffic["bytes"] - size}
         return seconds
 
     def restart_kernel(self, timeout: float = 300) -> None:

@@ -45,8 +45,10 @@ while time.monotonic() < _end:      # the learner: another learning rate every {
     _k += 1
     pg.set(lr=(0.03, 0.1)[_k % 2])
 pg.wait(120)
-pg.close()
 """
+IDLE_SECONDS = 10  # then the Playground, its run ended, stays on the page this long: it should cost nothing
+IDLE = f"time.sleep({IDLE_SECONDS})"
+CLOSE = "pg.close()"
 
 
 def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: float) -> dict:
@@ -59,10 +61,16 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
         if lesson:
             learner.run_cells(lesson)
         after_lesson = learner.measure()
-        row.update(lesson_cpu_s=after_lesson["cpu_s"])
+        row.update(lesson_cpu_s=after_lesson["cpu_s"], lesson_server_cpu_s=after_lesson["server_cpu_s"])
         if playground_seconds > 0 and not learner.errors:
             learner.run_cells([PLAYGROUND.format(seconds=playground_seconds, every=SLIDER_EVERY)], record="playground")
-            row["playground_cpu_per_min"] = (learner.measure()["cpu_s"] - after_lesson["cpu_s"]) * 60 / playground_seconds
+            after = learner.measure()
+            row["playground_cpu_per_min"] = (after["cpu_s"] - after_lesson["cpu_s"]) * 60 / playground_seconds
+            row["playground_server_cpu_per_min"] = ((after["server_cpu_s"] - after_lesson["server_cpu_s"]) * 60
+                                                    / playground_seconds)
+            learner.run_cells([IDLE], record="idle")
+            row["idle_cpu_per_min"] = (learner.measure()["cpu_s"] - after["cpu_s"]) * 60 / learner.times["idle"]
+            learner.run_cells([CLOSE], record="close")
             sent = learner.traffic["playground"]
             row["playground_msgs_per_s"] = sent["messages"] / learner.times["playground"]
             row["playground_kb_per_s"] = sent["bytes"] / 1024 / learner.times["playground"]
@@ -121,9 +129,10 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
         "the learners.",
         "",
         "| learners | server ready (s) | kernel ready (s) | lesson run (s) | kernel peak RSS (MB) | Jupyter server "
-        "RSS (MB) | lesson CPU (s per learner) | Playground CPU (s per learner-minute) | hub + proxy RSS (MB) | "
-        "failed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "RSS (MB) | lesson CPU (s per learner) | Playground CPU (s per learner-minute) | Jupyter server CPU: start "
+        "and lesson (s), Playground (s per learner-minute) | idle Playground CPU (s per minute) | "
+        "Playground traffic (kB/s) | hub + proxy RSS (MB) | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in classes:
         rows = c["rows"]
@@ -134,6 +143,8 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
             f"| {c['n']} | {spread(col('server_ready'), 1)} | {spread(col('kernel_ready'), 1)} | "
             f"{spread(col('lesson'), 1)} | {spread(col('peak_rss_mb'))} | {spread(col('server_rss_mb'))} | "
             f"{spread(col('lesson_cpu_s'), 1)} | {spread(col('playground_cpu_per_min'), 1)} | "
+            f"{spread(col('lesson_server_cpu_s'), 1)}, {spread(col('playground_server_cpu_per_min'), 1)} | "
+            f"{spread(col('idle_cpu_per_min'), 2)} | {spread(col('playground_kb_per_s'))} | "
             f"{c['memory']['hub_mb'] + c['memory']['proxy_mb']:.0f} | {len(failed)} of {len(rows)} |")
     for c in classes:
         for r in c["rows"]:

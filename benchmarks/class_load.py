@@ -65,9 +65,11 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
         if playground_seconds > 0 and not learner.errors:
             learner.run_cells([PLAYGROUND.format(seconds=playground_seconds, every=SLIDER_EVERY)], record="playground")
             after = learner.measure()
-            row["playground_cpu_per_min"] = (after["cpu_s"] - after_lesson["cpu_s"]) * 60 / playground_seconds
-            row["playground_server_cpu_per_min"] = ((after["server_cpu_s"] - after_lesson["server_cpu_s"]) * 60
-                                                    / playground_seconds)
+            # per minute of the cell: the Playground trains all along (the learner's changes, then its last run
+            # to the end); on a machine short of cores that is what a learner got, not what they asked for
+            played = learner.times["playground"]
+            row["playground_cpu_per_min"] = (after["cpu_s"] - after_lesson["cpu_s"]) * 60 / played
+            row["playground_server_cpu_per_min"] = (after["server_cpu_s"] - after_lesson["server_cpu_s"]) * 60 / played
             learner.run_cells([IDLE], record="idle")
             row["idle_cpu_per_min"] = (learner.measure()["cpu_s"] - after["cpu_s"]) * 60 / learner.times["idle"]
             learner.run_cells([CLOSE], record="close")
@@ -86,6 +88,7 @@ def one_learner(hub: Hub, name: str, lesson: list[str], playground_seconds: floa
 
 def one_class(n: int, lesson: list[str], playground_seconds: float, logs: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"hlkit-class-{n}-") as workdir:
+        load = [os.getloadavg()[0]]
         hub = Hub.start(workdir)
         try:
             start = time.monotonic()
@@ -96,6 +99,7 @@ def one_class(n: int, lesson: list[str], playground_seconds: float, logs: Path |
                                      [lesson] * n, [playground_seconds] * n))
             memory = hub.own_memory()
             wall = time.monotonic() - start
+            load.append(os.getloadavg()[0])
         finally:
             left = hub.stop()
             if logs is not None:       # the hub's log holds every learner's Jupyter server log too
@@ -103,7 +107,7 @@ def one_class(n: int, lesson: list[str], playground_seconds: float, logs: Path |
                 shutil.copy(hub.log, logs / f"class-{n}.log")
     if left:
         raise RuntimeError(f"processes left after the hub stopped: {left}")
-    return {"n": n, "rows": rows, "memory": memory, "wall": wall}
+    return {"n": n, "rows": rows, "memory": memory, "wall": wall, "load": load}
 
 
 def spread(values, digits=0) -> str:
@@ -124,15 +128,18 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
         + ("**the machine was shared with other work, so waits and run times are longer than on an idle machine; "
            "memory and CPU seconds are not affected much**." if load[0] > 1 else "an idle machine.")
         + f" Each learner runs {lesson_name} in a fresh kernel, then plays with a live Playground (spiral 6x8) for "
-        f"{playground_seconds:.0f} s, changing a setting every {SLIDER_EVERY} s. Hub: JupyterHub with the local "
-        "spawner on 127.0.0.1, every learner's server with one thread (`OMP_NUM_THREADS=1`). Median (min-max) over "
-        "the learners.",
+        f"{playground_seconds:.0f} s, changing a setting every {SLIDER_EVERY} s, and waits for its last run to end "
+        "(the Playground's CPU is per minute of that whole cell: on a machine short of cores, what a learner got "
+        f"rather than what they asked for); then the Playground stays on the page, idle, for {IDLE_SECONDS} s. "
+        "Hub: JupyterHub with the local spawner on 127.0.0.1, every learner's server with one thread "
+        "(`OMP_NUM_THREADS=1`); the learners read their kernel's websocket as JupyterLab 4 does (its v1 protocol, "
+        "every message as it comes). Median (min-max) over the learners.",
         "",
         "| learners | server ready (s) | kernel ready (s) | lesson run (s) | kernel peak RSS (MB) | Jupyter server "
         "RSS (MB) | lesson CPU (s per learner) | Playground CPU (s per learner-minute) | Jupyter server CPU: start "
         "and lesson (s), Playground (s per learner-minute) | idle Playground CPU (s per minute) | "
-        "Playground traffic (kB/s) | hub + proxy RSS (MB) | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Playground traffic (kB/s) | hub + proxy RSS (MB) | failed | load (1 min) at start, end |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in classes:
         rows = c["rows"]
@@ -145,7 +152,8 @@ def table(classes: list[dict], lesson_name: str, playground_seconds: float, load
             f"{spread(col('lesson_cpu_s'), 1)} | {spread(col('playground_cpu_per_min'), 1)} | "
             f"{spread(col('lesson_server_cpu_s'), 1)}, {spread(col('playground_server_cpu_per_min'), 1)} | "
             f"{spread(col('idle_cpu_per_min'), 2)} | {spread(col('playground_kb_per_s'))} | "
-            f"{c['memory']['hub_mb'] + c['memory']['proxy_mb']:.0f} | {len(failed)} of {len(rows)} |")
+            f"{c['memory']['hub_mb'] + c['memory']['proxy_mb']:.0f} | {len(failed)} of {len(rows)} | "
+            f"{c['load'][0]:.1f}, {c['load'][1]:.1f} |")
     for c in classes:
         for r in c["rows"]:
             if r["failed"]:

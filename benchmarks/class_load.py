@@ -1,14 +1,17 @@
 """`make class N=8`: a simulated class on a local JupyterHub, measured for instructors' sizing.
 
-Usage: python benchmarks/class_load.py [--learners 1 4 8] [--lesson notebooks/04_depth_and_width.ipynb]
-                                       [--playground-seconds 60] [--out benchmarks/RESULTS.md | --no-write]
+Usage: python benchmarks/class_load.py [--learners 1 4 8] [--lesson notebooks/04_depth_and_width.ipynb | none]
+                                       [--playground-seconds 60] [--logs DIR] [--out benchmarks/RESULTS.md | --no-write]
 
 For each class size: a fresh hub on 127.0.0.1 (tests/hub/classroom.py, the hub of the hub test); every learner logs
 in, starts a server, opens a kernel and runs the lesson, all at once; then every learner plays with a live Playground
-for --playground-seconds (a setting changed every 5 s, as a learner moving sliders). Measured per learner: waits
+for --playground-seconds (a setting changed every 5 s, as a learner moving sliders) and leaves it idle on the page.
+Every learner is its own process and reads its kernel's websocket as JupyterLab 4 does. Measured per learner: waits
 (server ready, kernel ready, the lesson's run time), the kernel's peak RSS and the Jupyter server's RSS, CPU seconds
-of the lesson and per minute of Playground; per hub: its own memory and the failures. The table replaces the section
-between the "class" markers of RESULTS.md and nothing else. Not part of `make test` (tests/hub/ is).
+of kernel and server for the lesson and per minute of Playground, the Playground's traffic, an idle Playground's CPU;
+per hub: its own memory, the failures, the load average. --logs keeps the hub's log (every server's log is in it:
+look there for "WebSocket ping timeout" when a learner was dropped). The table replaces the section between the
+"class" markers of RESULTS.md and nothing else. Not part of `make test` (tests/hub/ is).
 """
 
 from __future__ import annotations
@@ -92,8 +95,8 @@ def one_class(n: int, lesson: list[str], playground_seconds: float, logs: Path |
         hub = Hub.start(workdir)
         try:
             start = time.monotonic()
-            # one process per learner (as each browser is its own program): one Python process reading eight
-            # live Playgrounds' websockets falls behind on a loaded machine, and the servers then drop it
+            # one process per learner, as each browser is its own program (and one learner's reading never waits
+            # for another's: a reader that falls 90 s behind misses the server's ping and is dropped)
             with ProcessPoolExecutor(n) as pool:
                 rows = list(pool.map(one_learner, [hub.remote()] * n, [f"learner-{i + 1}" for i in range(n)],
                                      [lesson] * n, [playground_seconds] * n))

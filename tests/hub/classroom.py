@@ -11,7 +11,9 @@ Used by the hub test (tests/hub/test_class.py) and by the class driver (benchmar
 
 Learners log in through the hub's REST API (a token in exchange for name and password, DummyAuthenticator), start
 their server through it, and talk to their own Jupyter server with their own token: REST for the kernel, the
-kernel's websocket channel for `execute_request` messages, as JupyterLab does. Every wait polls a condition
+kernel's websocket channel for `execute_request` messages, in the protocol JupyterLab 4 speaks (v1: every message one
+binary frame, which the Jupyter server passes on without parsing it), reading every message as it comes, as a
+browser tab does. Every wait polls a condition
 against a deadline. Only loopback addresses are used.
 """
 
@@ -42,6 +44,8 @@ PROXY_PACKAGE = "configurable-http-proxy@^4"
 ADMIN_SERVICE = "class-admin"
 #: the environment every learner's server gets, here and in deploy/ (z2jh, TLJH): one thread per learner
 LEARNER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+#: the kernel websocket protocol of JupyterLab 4 (jupyter_server's docs, "WebSocket kernel wire protocols")
+PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
 
 class ClassError(RuntimeError):
@@ -81,6 +85,23 @@ def proxy_command() -> str:
         subprocess.run([npm, "install", "--prefix", str(PROXY_PREFIX), "--no-audit", "--no-fund", "--loglevel=error",
                         PROXY_PACKAGE], check=True, timeout=600)
     return str(local)
+
+
+def pack(channel: str, parts: list[bytes]) -> bytes:
+    """A message as one v1 frame: the number of offsets, the offsets (uint64, little-endian; where the channel and
+    each part start, and the end), the channel name, the parts (header, parent header, metadata, content, buffers)."""
+    offsets = [8 * (1 + 2 + len(parts))]
+    for part in (channel.encode(), *parts):
+        offsets.append(offsets[-1] + len(part))
+    return b"".join([len(offsets).to_bytes(8, "little"), *(o.to_bytes(8, "little") for o in offsets),
+                     channel.encode(), *parts])
+
+
+def unpack(frame: bytes) -> tuple[str, list[bytes]]:
+    """The channel and the parts of one v1 frame (``pack``'s inverse)."""
+    n = int.from_bytes(frame[:8], "little")
+    offsets = [int.from_bytes(frame[8 * i:8 * (i + 1)], "little") for i in range(1, n + 1)]
+    return frame[offsets[0]:offsets[1]].decode(), [frame[offsets[i]:offsets[i + 1]] for i in range(1, n - 1)]
 
 
 def cells_of(notebook) -> list[str]:
@@ -262,6 +283,8 @@ class Learner:
     kernel_id: str = ""
     times: dict = field(default_factory=dict)    # seconds since log-in: server_ready, kernel_ready, lesson (duration)
     errors: list = field(default_factory=list)   # "cell N: ename: evalue" of every failed cell
+    #: websocket traffic from my kernel: {"messages": n, "bytes": b} in all, and per run_cells record
+    traffic: dict = field(default_factory=lambda: {"messages": 0, "bytes": 0})
     _ws: websocket.WebSocket | None = None
     _session: str = field(default_factory=lambda: uuid.uuid4().hex)
     _t0: float = 0.0
@@ -317,7 +340,14 @@ class Learner:
         if self._ws is not None:
             self._ws.close()
         url = self.server_url.replace("http://", "ws://") + f"/api/kernels/{self.kernel_id}/channels"
-        self._ws = websocket.create_connection(url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        # skip_utf8_validation: websocket-client checks every text frame byte by byte in pure Python (~1 MB/s on a
+        # loaded core): with the legacy protocol's JSON text frames a reader of a live Playground fell minutes behind,
+        # answered the server's pings too late and was dropped ("WebSocket ping timeout" in the server's log).
+        self._ws = websocket.create_connection(url, header=[f"Authorization: token {self.token}"], timeout=timeout,
+                                               subprotocols=[PROTOCOL], skip_utf8_validation=True)
+        if self._ws.getsubprotocol() != PROTOCOL:
+            raise ClassError(f"{self.name}: the server did not accept the kernel protocol {PROTOCOL} "
+                             f"(it chose {self._ws.getsubprotocol()!r}): jupyter_server >= 2 speaks it")
         deadline = time.monotonic() + timeout
         while True:       # JupyterLab asks for kernel_info until the kernel answers: then it is ready
             ask = self._send("kernel_info_request", {})
@@ -332,8 +362,8 @@ class Learner:
         msg_id = uuid.uuid4().hex
         header = {"msg_id": msg_id, "msg_type": msg_type, "username": self.name, "session": self._session,
                   "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "version": "5.3"}
-        self._ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content,
-                                  "channel": channel, "buffers": []}))
+        parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+        self._ws.send_bytes(pack(channel, parts))
         return msg_id
 
     def _wait_reply(self, msg_id: str, reply_type: str, *, deadline: float) -> dict:
@@ -351,19 +381,21 @@ class Learner:
                 raise TimeoutError(f"{self.name}: no {reply_type} for {msg_id}") from None
             except (websocket.WebSocketConnectionClosedException, ConnectionError) as err:
                 raise KernelGone(f"{self.name}: the kernel's websocket closed ({err!r})") from None
-            if opcode != websocket.ABNF.OPCODE_TEXT:
-                continue                       # binary frames: widget buffers for the browser, nothing for us
-            if msg_id.encode() not in data and b"execution_state" not in data:
-                continue                       # a widget's frame for the browser: skipped unparsed, so that this
-                                               # reader keeps up with a live Playground (and answers the pings)
-            msg = json.loads(data)
-            state = msg.get("content", {}).get("execution_state") if msg.get("msg_type") == "status" else None
+            self.traffic["messages"] += 1
+            self.traffic["bytes"] += len(data)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:    # the server hung up (its log says why, e.g. a ping timeout)
+                raise KernelGone(f"{self.name}: the server closed the kernel's websocket (close frame {data!r})")
+            if opcode != websocket.ABNF.OPCODE_BINARY:
+                continue
+            _, parts = unpack(data)        # only the header parts are parsed: a widget's frame is for the browser
+            msg_type = json.loads(parts[0]).get("msg_type")
+            state = json.loads(parts[3]).get("execution_state") if msg_type == "status" else None
             if state in ("restarting", "dead"):
                 raise KernelGone(f"{self.name}: the kernel is {state}")
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            if json.loads(parts[1]).get("msg_id") != msg_id:
                 continue
-            if msg.get("msg_type") == reply_type:
-                reply = msg
+            if msg_type == reply_type:
+                reply = {"msg_type": msg_type, "content": json.loads(parts[3])}
             elif state == "idle":
                 idle = True
         return reply
@@ -376,6 +408,7 @@ class Learner:
             self._connect(timeout)     # a browser tab reopened (the server drops sockets nobody reads from)
         start = time.monotonic()
         deadline = start + timeout
+        messages, size = self.traffic["messages"], self.traffic["bytes"]
         for i, code in enumerate(cells):
             msg_id = self._send("execute_request", {"code": code, "silent": False, "store_history": True,
                                                     "user_expressions": {}, "allow_stdin": False,
@@ -388,6 +421,7 @@ class Learner:
                 break
         seconds = time.monotonic() - start
         self.times[record] = seconds
+        self.traffic[record] = {"messages": self.traffic["messages"] - messages, "bytes": self.traffic["bytes"] - size}
         return seconds
 
     def restart_kernel(self, timeout: float = 300) -> None:
@@ -413,11 +447,12 @@ class Learner:
 
     def measure(self) -> dict:
         """My kernel so far: peak RSS (MB), CPU seconds (user + system, its children included); and the resident
-        memory of my Jupyter server (the kernel's parent), which a learner's memory limit has to hold as well."""
+        memory and CPU seconds of my Jupyter server (the kernel's parent), which a learner's limits hold as well."""
         p = self.kernel_process()
-        cpu = p.cpu_times()
-        return {"peak_rss_mb": peak_rss_mb(p.pid), "rss_mb": rss_mb(p), "server_rss_mb": rss_mb(p.parent()),
-                "cpu_s": cpu.user + cpu.system + cpu.children_user + cpu.children_system}
+        cpu, server = p.cpu_times(), p.parent()
+        return {"peak_rss_mb": peak_rss_mb(p.pid), "rss_mb": rss_mb(p), "server_rss_mb": rss_mb(server),
+                "cpu_s": cpu.user + cpu.system + cpu.children_user + cpu.children_system,
+                "server_cpu_s": server.cpu_times().user + server.cpu_times().system}
 
     def close(self) -> None:
         if self._ws is not None:

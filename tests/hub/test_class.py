@@ -24,7 +24,7 @@ DISRUPT_AT = 3             # the training cell of lesson 00 (after import, data 
 #: a learner's kernel at its peak (lesson 04 measured ~410 MB, lesson 00 less: torch alone is ~270 MB).
 #: docs/instructors.md and deploy/ size a learner (kernel + Jupyter server) from this bound.
 PEAK_RSS_BOUND_MB = 600
-SERVER_RSS_BOUND_MB = 300  # a learner's Jupyter server itself, JupyterLab included (measured 190-200 MB)
+SERVER_RSS_BOUND_MB = 300  # a learner's Jupyter server, JupyterLab included (139 MB in RESULTS.md, 190-205 earlier)
 CULL_TIMEOUT = 10          # seconds; the culler checks every 2 s and culls named servers only (see `hub`)
 
 

@@ -50,6 +50,9 @@ class LiveView(anywidget.AnyWidget):
     maps = traitlets.Bytes(b"").tag(sync=True)            # uint8 (n_maps, r, r): every shown node, signed scale
     map_resolution = traitlets.Int(0).tag(sync=True)
     colors = traitlets.List(list(viz.CLASS_COLORS)).tag(sync=True)
+    panels = traitlets.List(["boundary", "loss", "network"]).tag(sync=True)   # the canvases shown (hl.compare: fewer)
+    loss_b = traitlets.Bytes(b"").tag(sync=True)          # hl.compare: run B's loss rows, drawn dashed on the same plot
+    names = traitlets.List([]).tag(sync=True)             # hl.compare: the two runs' labels in the loss legend
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -72,6 +75,15 @@ class LiveView(anywidget.AnyWidget):
                                        np.uint8)
                 self.resolution, self.extent = len(frame.grid.xs), float(frame.grid.xs[-1])
                 self._show_network(frame)
+            self.status = status
+            self.frame += 1
+
+    def show_losses(self, a: frames.Frame, b: frames.Frame, status: str) -> None:
+        """The loss curves of two runs on the one loss plot (``hl.compare``): ``a`` solid, ``b`` dashed."""
+        with self._lock, self.hold_sync():
+            self.loss = _bytes(frames.loss_rows(a.history), np.float32)
+            self.loss_b = _bytes(frames.loss_rows(b.history), np.float32)
+            self.epochs = max(a.epochs, b.epochs)
             self.status = status
             self.frame += 1
 

@@ -109,6 +109,7 @@ function paintLoss(model, parts) {
   ctx.fillText("epoch " + last, W - R - 52, H - 8); ctx.fillText("loss", 2, H / 2);
   if (!nB) { ctx.fillText("acc.", W - R + 4, H / 2); ctx.fillText("1", W - R + 4, ya(1) + 4); }
   let series = [[1, "#333", [], yl], [2, "#d62728", [], yl], [3, "#333", [2, 3], ya], [4, "#d62728", [2, 3], ya]];
+  parts.lossRuns = nB ? 2 : 1;   // read by the browser tests
   if (nB) {   // two runs: losses only, A solid, B dashed; dark = train, red = test
     series = [[1, "#333", [], yl], [2, "#d62728", [], yl], [1, "#333", [7, 4], yl, rowsB], [2, "#d62728", [7, 4], yl, rowsB]];
     ctx.fillText(`${names[0] || "A"} solid, ${names[1] || "B"} dashed · dark: train, red: test`, L + 4, T + 10);

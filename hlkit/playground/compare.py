@@ -263,5 +263,5 @@ def _describe(side: dict, other: dict) -> str:
 
 def _title(base: dict) -> str:
     return (f"<b>Two networks side by side</b> on the same data ({base['dataset']}, {base['n_points']} points, noise "
-            f"{base['noise']:g}) and seed {base['seed']}, {base['epochs']} epochs each, trained in turns (one epoch of "
+            f"{base['noise']:g}) and seed {base['seed']}, {base['epochs']:,} epochs each, trained in turns (one epoch of "
             "A, then one of B). Solid A, dashed B in the loss plot.")

@@ -17,7 +17,8 @@ _MODULES = ("check", "compress", "data", "explain", "models", "probe", "playgrou
             "train", "viz")
 #: short names for the functions a notebook uses most: name -> module
 _SHORTCUTS = {"from_arrays": "data", "from_csv": "data", "load_digits": "data", "make_dataset": "data",
-              "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "playground"}
+              "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "playground",
+              "compare": "playground"}
 
 __all__ = [*_MODULES, *_SHORTCUTS, "set_seed"]
 

@@ -13,10 +13,12 @@ A small package joined by callbacks, one job per file (imports run down this lis
 - ``frames``: the arrays of one picture (hlkit.probe), and the same picture as a plotly figure (hlkit.viz);
 - ``view`` (+ ``view.js``, ``interact.js``): the live view, painted by the page on canvases from binary traits;
 - ``controls``: the ipywidgets controls around the view;
-- ``playground``: the ``Playground`` class, which connects them.
+- ``playground``: the ``Playground`` class, which connects them;
+- ``compare``: ``hl.compare(a=..., b=...)``, two networks on the same data side by side, trained in lock-step.
 """
 
+from .compare import compare
 from .playground import Playground
 from .settings import DEFAULTS, HELP, OWN, check_settings, parse_layers
 
-__all__ = ["Playground", "DEFAULTS", "HELP", "OWN", "check_settings", "parse_layers"]
+__all__ = ["Playground", "compare", "DEFAULTS", "HELP", "OWN", "check_settings", "parse_layers"]

@@ -122,11 +122,7 @@ class Controls:
             widget.observe(functools.partial(self._changed, key), names="value")
         for toggle in self.features.values():
             toggle.observe(functools.partial(self._changed, "features"), names="value")
-        self.buttons = {name: W.Button(description=name, icon=icon, tooltip=HELP[name], layout=W.Layout(width="auto"))
-                        for name, icon in (("play", "play"), ("pause", "pause"), ("step", "step-forward"),
-                                           ("reset", "undo"))}
-        for name, button in self.buttons.items():
-            button.on_click(lambda _b, name=name: on_button(name))
+        self.buttons = play_buttons(on_button)
         self.problem = W.HTML()
         self.note = W.HTML()
         #: why a control is greyed out, right below it (empty while it is usable)
@@ -241,19 +237,59 @@ class Controls:
     def say(self, problem: str | None = None, note: str | None = None) -> None:
         """Show a problem (red) or a note (blue); "" clears it, None leaves it."""
         if problem is not None:
-            self.problem.value = "" if not problem else (
-                "<div style='border:1px solid #d62728;background:#fdecea;color:#a31515;padding:4px 8px;"
-                f"border-radius:4px'>⚠ {html.escape(problem)}</div>")
+            self.problem.value = problem_html(problem)
         if note is not None:
             self.note.value = "" if not note else (
                 "<div style='color:#0b4f79;background:#eaf3fa;padding:4px 8px;border-radius:4px'>"
                 f"ℹ {html.escape(note)}</div>")
 
     def close(self) -> None:
-        def walk(widget):
-            yield widget
-            for child in getattr(widget, "children", ()):
-                yield from walk(child)
+        close_tree(self.widget)
 
-        for widget in list(walk(self.widget)):
-            widget.close()
+
+def play_buttons(on_button: Callable) -> dict:
+    """The play, pause, step and reset buttons; a click calls on_button(name)."""
+    buttons = {name: W.Button(description=name, icon=icon, tooltip=HELP[name], layout=W.Layout(width="auto"))
+               for name, icon in (("play", "play"), ("pause", "pause"), ("step", "step-forward"), ("reset", "undo"))}
+    for name, button in buttons.items():
+        button.on_click(lambda _b, name=name: on_button(name))
+    return buttons
+
+
+def close_tree(widget) -> None:
+    """Close a widget and every widget inside it."""
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from walk(child)
+
+    for w in list(walk(widget)):
+        w.close()
+
+
+class PairControls:
+    """hl.compare's widget around three live views: a title saying what differs, the buttons, each side's boundary
+    under its label, and the one loss plot of both runs (all on one screen). on_button(name) as for Controls."""
+
+    def __init__(self, title: str, labels: list[str], sides: list, loss, *, on_button: Callable):
+        self.buttons = play_buttons(on_button)
+        self.problem = W.HTML()
+        column = W.Layout(margin="0 10px 0 0")
+        columns = [W.VBox([W.HTML(f"<b>{html.escape(label)}</b>"), view], layout=column)
+                   for label, view in zip(labels, sides, strict=True)]
+        columns.append(W.VBox([W.HTML("<b>loss of both</b>"), loss], layout=column))
+        self.widget = W.VBox([W.HTML(title), W.HBox(list(self.buttons.values())), self.problem,
+                              W.HBox(columns, layout=W.Layout(flex_flow="row wrap"))])
+
+    def say(self, problem: str) -> None:
+        """Show a problem (red); "" clears it."""
+        self.problem.value = problem_html(problem)
+
+    def close(self) -> None:
+        close_tree(self.widget)
+
+
+def problem_html(problem: str) -> str:
+    """A problem in red ("" for none)."""
+    return "" if not problem else ("<div style='border:1px solid #d62728;background:#fdecea;color:#a31515;"
+                                   f"padding:4px 8px;border-radius:4px'>⚠ {html.escape(problem)}</div>")

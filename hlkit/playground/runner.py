@@ -74,12 +74,14 @@ class Runner:
 
     make_data(settings) -> Dataset; on_frame(run, state, settings) draws (state: "training", "paused", "done",
     ...; settings: the latest, for the display options);
-    on_problem(text) shows a message ("" clears it).
+    on_problem(text) shows a message ("" clears it); make_run(version, settings, data, interrupt) builds a run
+    (``Run``, or anything with its attributes and ``advance``: hl.compare's pair of runs).
     """
 
-    def __init__(self, settings: dict, *, make_data: Callable, on_frame: Callable, on_problem: Callable,
-                 live: bool, frame_seconds: float = FRAME_SECONDS):
+    def __init__(self, settings, *, make_data: Callable, on_frame: Callable, on_problem: Callable,
+                 live: bool, frame_seconds: float = FRAME_SECONDS, make_run: Callable = Run):
         self._make_data, self._on_frame, self._on_problem = make_data, on_frame, on_problem
+        self._make_run = make_run
         self.frame_seconds = frame_seconds
         self._cond = threading.Condition()
         self.settings = settings
@@ -338,7 +340,7 @@ class Runner:
 
     def _start(self, version: int, settings: dict) -> Run | None:
         try:
-            run = Run(version, settings, self._make_data(settings), self._interrupt(version))
+            run = self._make_run(version, settings, self._make_data(settings), self._interrupt(version))
         except (TypeError, ValueError) as err:
             self._on_problem(f"These settings cannot train: {err}")
             return None

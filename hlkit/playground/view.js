@@ -96,11 +96,13 @@ function paintBoundary(model, parts) {
 
 function paintLoss(model, parts) {
   const rows = floats(model, "loss"), n = rows.length / 5, ctx = parts.lossCtx;
+  const rowsB = floats(model, "loss_b"), nB = rowsB.length / 5, names = model.get("names") || [];   // hl.compare
   const W = parts.lossSize[0], H = parts.lossSize[1], L = 40, R = 34, T = 10, B = 26;
   ctx.clearRect(0, 0, W, H);
   if (n < 1) return false;
   let top = 0;
   for (let i = 0; i < n; i++) top = Math.max(top, rows[5 * i + 1], rows[5 * i + 2]);
+  for (let i = 0; i < nB; i++) top = Math.max(top, rowsB[5 * i + 1], rowsB[5 * i + 2]);
   top = isFinite(top) && top > 0 ? top * 1.05 : 1;
   const last = Math.max(model.get("epochs"), 1);
   const x = e => L + e / last * (W - L - R), yl = v => T + (1 - Math.min(v, top) / top) * (H - T - B);
@@ -110,13 +112,18 @@ function paintLoss(model, parts) {
   ctx.fillStyle = "#333"; ctx.font = "10px sans-serif";
   ctx.fillText(top.toFixed(2), 2, T + 8); ctx.fillText("0", L - 10, H - B);
   ctx.fillText("epoch " + last, W - R - 52, H - 8); ctx.fillText("loss", 2, H / 2);
-  ctx.fillText("acc.", W - R + 4, H / 2); ctx.fillText("1", W - R + 4, ya(1) + 4);
-  const series = [[1, "#333", [], yl], [2, "#d62728", [], yl], [3, "#333", [2, 3], ya], [4, "#d62728", [2, 3], ya]];
-  for (const [col, colour, dash, y] of series) {
+  if (!nB) { ctx.fillText("acc.", W - R + 4, H / 2); ctx.fillText("1", W - R + 4, ya(1) + 4); }
+  let series = [[1, "#333", [], yl], [2, "#d62728", [], yl], [3, "#333", [2, 3], ya], [4, "#d62728", [2, 3], ya]];
+  parts.lossRuns = nB ? 2 : 1;   // read by the browser tests
+  if (nB) {   // two runs: losses only, A solid, B dashed; dark = train, red = test
+    series = [[1, "#333", [], yl], [2, "#d62728", [], yl], [1, "#333", [7, 4], yl, rowsB], [2, "#d62728", [7, 4], yl, rowsB]];
+    ctx.fillText(`${names[0] || "A"} solid, ${names[1] || "B"} dashed · dark: train, red: test`, L + 4, T + 10);
+  }
+  for (const [col, colour, dash, y, data = rows] of series) {
     ctx.strokeStyle = colour; ctx.setLineDash(dash); ctx.lineWidth = 1.5;
     ctx.beginPath();
-    for (let i = 0; i < n; i++) {
-      const X = x(rows[5 * i]), Y = y(rows[5 * i + col]);
+    for (let i = 0; i < data.length / 5; i++) {
+      const X = x(data[5 * i]), Y = y(data[5 * i + col]);
       if (i === 0) ctx.moveTo(X, Y); else ctx.lineTo(X, Y);
     }
     ctx.stroke();
@@ -190,8 +197,10 @@ function render({ model, el }) {
   const [net, netCtx] = canvas(200, 100, "hl-network");
   const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, LOSS_HEIGHT], net, netCtx, netSize: [200, 100], log: [],
                   pool: {} };
-  output.append(boundary, loss);
-  row.append(net, output);
+  const shown = model.get("panels");   // hl.compare shows fewer canvases
+  output.append(...[[boundary, "boundary"], [loss, "loss"]].filter(p => shown.includes(p[1])).map(p => p[0]));
+  if (shown.includes("network")) row.append(net);
+  if (output.childElementCount) row.append(output);
   root.append(status, row);
   el.append(root);
   el.hlParts = parts;   // the browser tests read the painted boundary image here
@@ -201,7 +210,8 @@ function render({ model, el }) {
   function paint() {
     pending = false;
     status.textContent = model.get("status");
-    const drawn = [paintBoundary(model, parts), paintLoss(model, parts), paintNetwork(model, parts)];
+    const drawn = [["boundary", paintBoundary], ["loss", paintLoss], ["network", paintNetwork]]
+      .filter(p => shown.includes(p[0])).map(p => p[1](model, parts));
     root.dataset.frame = String(model.get("frame"));
     root.dataset.drawn = String(drawn.filter(Boolean).length);
     root.dataset.paints = String(Number(root.dataset.paints || 0) + 1);

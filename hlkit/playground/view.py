@@ -54,6 +54,9 @@ class LiveView(anywidget.AnyWidget):
     map_resolution = traitlets.Int(0).tag(sync=True)
     colors = traitlets.List(list(viz.CLASS_COLORS)).tag(sync=True)
     biases = traitlets.Bytes(b"").tag(sync=True)          # float32: each shown layer's biases in turn (not inputs)
+    panels = traitlets.List(["boundary", "loss", "network"]).tag(sync=True)   # the canvases shown (hl.compare: fewer)
+    loss_b = traitlets.Bytes(b"").tag(sync=True)          # hl.compare: run B's loss rows, drawn dashed on the same plot
+    names = traitlets.List([]).tag(sync=True)             # hl.compare: the two runs' labels in the loss legend
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -79,6 +82,15 @@ class LiveView(anywidget.AnyWidget):
                                        np.uint8)
                 self.resolution, self.extent = len(frame.grid.xs), float(frame.grid.xs[-1])
                 self._show_network(frame)
+            self.status = status
+            self.frame += 1
+
+    def show_losses(self, a: frames.Frame, b: frames.Frame, status: str) -> None:
+        """The loss curves of two runs on the one loss plot (``hl.compare``): ``a`` solid, ``b`` dashed."""
+        with self._lock, self.hold_sync():
+            self.loss = _bytes(frames.loss_rows(a.history), np.float32)
+            self.loss_b = _bytes(frames.loss_rows(b.history), np.float32)
+            self.epochs = max(a.epochs, b.epochs)
             self.status = status
             self.frame += 1
 

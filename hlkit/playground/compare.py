@@ -12,7 +12,7 @@ import copy
 
 from .. import train
 from ..data import make_dataset
-from ..validate import check_bool, check_float
+from ..arguments import check_bool, check_float
 from . import frames, runner
 from . import settings as S
 from .controls import PairControls

@@ -51,11 +51,17 @@ class Access(anywidget.AnyWidget):
     _esm = Path(__file__).with_name("controls.js")
 
 
+#: hl.compare's text/plain
+PAIR_SUMMARY = "Two networks side by side: both learn live on the same data (boundaries, one loss plot). Run the cell."
+
+
 class Panel(W.VBox):
     """The Playground's outer box: its text repr says what will appear (instead of ``VBox(children=(HTML(...``)."""
 
+    summary = SUMMARY
+
     def __repr__(self) -> str:
-        return SUMMARY
+        return self.summary
 
 
 class Controls:
@@ -278,8 +284,9 @@ class PairControls:
         columns = [W.VBox([W.HTML(f"<b>{html.escape(label)}</b>"), view], layout=column)
                    for label, view in zip(labels, sides, strict=True)]
         columns.append(W.VBox([W.HTML("<b>loss of both</b>"), loss], layout=column))
-        self.widget = W.VBox([W.HTML(title), W.HBox(list(self.buttons.values())), self.problem,
-                              W.HBox(columns, layout=W.Layout(flex_flow="row wrap"))])
+        self.widget = Panel([W.HTML(STYLE + title), W.HBox(list(self.buttons.values())), self.problem,
+                             W.HBox(columns, layout=W.Layout(flex_flow="row wrap"))]).add_class("hl-playground")
+        self.widget.summary = PAIR_SUMMARY
 
     def say(self, problem: str) -> None:
         """Show a problem (red); "" clears it."""

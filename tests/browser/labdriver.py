@@ -21,7 +21,7 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: Playground's live view paints 3 canvases: boundary, loss, network with the neuron maps in its nodes; hl.compare's
 #: three live views paint one each: boundary A, boundary B, the loss of both)
 WIDGET_FIGURES = {"<b>Playground</b>": 3, "Playground: a PyTorch network learning live": 3,   # old repr, new repr
-                  "<b>Two networks side by side</b>": 3}
+                  "<b>Two networks side by side</b>": 3, "Two networks side by side: both learn live": 3}
 
 
 #: console errors that say nothing about our pages: JupyterLab's own chatter, and requests we refused
@@ -350,3 +350,12 @@ def painted_boundary(page):
 def boundary_fingerprint(page) -> str:
     got = page.evaluate(BOUNDARY_JS)
     return hashlib.sha1(json.dumps(got and got["rgb"]).encode()).hexdigest()[:12]
+
+
+def axe_serious(page, context: str = ".hl-playground") -> list[str]:
+    """axe-core's critical and serious violations inside ``context`` (the Playground's or hl.compare's elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]

@@ -114,3 +114,8 @@ def test_pause_by_keyboard_then_each_side_shows_its_own_run(compare_page, artifa
     finally:
         oracle.close()
     assert not page.errors, "\n".join(page.errors)
+
+
+def test_no_serious_axe_violation(compare_page):
+    assert compare_page.locator(".hl-playground").count() == 1
+    assert drv.axe_serious(compare_page) == []

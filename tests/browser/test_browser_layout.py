@@ -96,15 +96,6 @@ def outside(found: dict) -> list:
     return bad
 
 
-def serious(page) -> list[str]:
-    """axe-core's critical and serious violations in the Playground's own elements."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, context=".hl-playground")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]
-
-
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("where", ["lab", "voila"])
 def test_one_screen_and_no_serious_axe_violation(where, size, request, browser, artifacts):
@@ -129,7 +120,7 @@ def test_one_screen_and_no_serious_axe_violation(where, size, request, browser, 
         print(f"{where} {size}: boundary {boundary[2] - boundary[0]} px wide, area {found['area']}")
         if size == "1920x1080":
             assert boundary[2] - boundary[0] >= 500, "at 1920 x 1080 the pictures grow"
-        problems = serious(page)
+        problems = drv.axe_serious(page)
         assert not problems, "\n".join(problems)
         assert not page.errors, "\n".join(page.errors)
     finally:

@@ -108,6 +108,8 @@ EXERCISES = {
     "l07_top_pixels": (2, "section 3 (Three ways to explain a digit)"),
     "l08_weights_left": (1, "section 1 (Pruning: remove the smallest weights)"),
     "l08_bits_needed": (2, "section 2 (Quantization: fewer bits per weight)"),
+    "l02_cross_entropy": (4, "section 7 (Many classes: softmax and cross-entropy)"),
+    "l01_xor_by_hand": (3, "section 4 (A linear model against one hidden layer)"),
 }
 
 
@@ -862,3 +864,82 @@ def l08_bits_needed(bits, n_bytes) -> None:
         fail("bytes", "5,000 weights x bits per weight, in bytes", "a different number",
              _see(name, "total bits = weights x bits; 8 bits = 1 byte"))
     passed("bytes: correct")
+
+
+# --- lesson 02, exercise 4 (added after the lessons' sections above) ---
+_L02_LOGITS, _L02_TRUE_CLASS = [1000.0, 1002.0, 999.0, 1001.5], 3
+
+
+def l02_cross_entropy(loss) -> None:
+    """Exercise 4: the cross-entropy -log p_y of one point with lesson 02's four logits (about 1000 each)."""
+    name = "l02_cross_entropy"
+    if _unanswered(name, loss):
+        return
+    z, y = np.asarray(_L02_LOGITS), _L02_TRUE_CLASS
+    got = as_array("cross-entropy", loss, None, _see(name, "give one number: the loss of this one point"))
+    if got.size != 1:
+        fail("cross-entropy", "one number (the loss of the true class)", f"shape {got.shape}",
+             _see(name, "the loss scores only the probability of the true class"))
+    got = float(got.reshape(()))
+    if not np.isfinite(got):
+        fail("cross-entropy", "a finite number", f"{got} (the exponentials overflowed)",
+             _see(name, "e to the power of 1000 is too large for a float; the softmax does not change when every "
+                        "logit moves by the same number"))
+    log_p = z - z.max() - np.log(np.exp(z - z.max()).sum())    # log-softmax, computed safely
+    if got < 0:
+        fail("cross-entropy", "a positive number", "a negative one (a sign error)",
+             _see(name, "the log of a probability is negative: the loss is minus that log"))
+    if np.isclose(got, -log_p[int(np.argmax(z))], rtol=1e-6):
+        fail("cross-entropy", "the loss of the true class", "the loss of the class with the largest logit",
+             _see(name, "the loss scores the class the point belongs to, not the one the network predicts"))
+    if any(np.isclose(got, -log_p[k], rtol=1e-6) for k in range(len(z)) if k != y):
+        fail("cross-entropy", "the loss of the true class", "the loss of another class",
+             _see(name, "classes count from 0: the first logit belongs to class 0"))
+    if np.isclose(got, -log_p[y] / np.log(10), rtol=1e-6):
+        fail("cross-entropy", "the natural log", "a base-10 log", _see(name, "np.log is the natural log"))
+    if np.isclose(got, -log_p.mean(), rtol=1e-6) or np.isclose(got, -log_p.sum(), rtol=1e-6):
+        fail("cross-entropy", "the loss of the true class alone", "a loss over all four classes",
+             _see(name, "only the true class's probability enters the loss"))
+    if np.isclose(got, -(z[y] - z.max()), rtol=1e-6) or np.isclose(got, -np.log(z[y] / z.sum()), rtol=1e-6):
+        fail("cross-entropy", "the log of a softmax probability", "a loss from unnormalised numbers",
+             _see(name, "take the exponential of every (shifted) logit, then divide by their sum, then the log"))
+    _number(name, "cross-entropy", got, -log_p[y], tol=1e-6,
+            hint="softmax of the shifted logits, then minus the log of the true class's probability")
+
+
+# --- lesson 01, exercise 3 (added after the lessons' sections above) ---
+_L01_XOR = ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
+
+
+def l01_xor_by_hand(W1, b1, W2, b2) -> None:
+    """Exercise 3: hand-chosen weights of a 2-2-1 network (tanh hidden layer, logit output) that classify the four XOR
+    points. The check runs the network and says how many of the 4 points it gets right, never which weights work."""
+    name = "l01_xor_by_hand"
+    if _unanswered(name, W1, b1, W2, b2):
+        return
+    shapes = {"W1_xor": (2, 2), "b1_xor": (2,), "W2_xor": (1, 2), "b2_xor": (1,)}
+    given = dict(zip(shapes, (W1, b1, W2, b2), strict=True))
+    arrays = {}
+    for what, shape in shapes.items():
+        arr = as_array(what, given[what], None, _see(name, f"{what} should be numbers of shape {shape}"))
+        if arr.shape != shape:
+            transposed = arr.ndim == 2 and arr.shape == shape[::-1]
+            fail(what, f"shape {shape}", f"shape {arr.shape}" + (": transposed" if transposed else ""),
+                 _see(name, "a weight matrix has one row per neuron of the layer and one column per input"))
+        if not np.isfinite(arr).all():
+            fail(what, "finite numbers", "inf or NaN", _see(name, "large weights are fine, infinite ones are not"))
+        arrays[what] = arr
+    X, y = (np.asarray(v) for v in _L01_XOR)
+    z = (np.tanh(X @ arrays["W1_xor"].T + arrays["b1_xor"]) @ arrays["W2_xor"].T + arrays["b2_xor"])[:, 0]
+    right = int(np.sum(np.where(y == 1, z > 0, z < 0)))
+    if right == len(y):
+        passed("XOR by hand: your network classifies all 4 points")
+        return
+    rows = np.column_stack([arrays["W1_xor"], arrays["b1_xor"]])
+    if np.allclose(rows[0], rows[1]) or np.allclose(rows[0], -rows[1]):
+        fail("XOR by hand", "4 of 4 points classified", f"{right} of 4: your two hidden neurons draw the same line",
+             _see(name, "one line cannot separate XOR; give the two neurons different lines, with the class-1 points "
+                        "between them"))
+    fail("XOR by hand", "4 of 4 points classified", f"{right} of 4",
+         _see(name, "draw each hidden neuron's line on paper, see on which side of it each point lies, then choose the "
+                    "output weights so that only the points between the lines get a positive z"))

@@ -130,6 +130,8 @@ def history(train_acc, test_acc):
 
 
 CURVES = {"A": history(1.0, 0.86), "B": history(0.64, 0.59), "C": history(0.91, 0.89)}
+_Z4 = np.array([1000.0, 1002.0, 999.0, 1001.5]) - 1002.0   # lesson 02 exercise 4's logits, shifted
+LOG_P4 = _Z4 - np.log(np.exp(_Z4).sum())
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 
@@ -138,6 +140,10 @@ def digit_case():
     model, image = hl.mlp([16], n_inputs=64, n_classes=10, activation="relu", seed=0), hl.load_digits().X_test[0]
     scores = hl.explain.gradient_x_input(model, image.reshape(1, 64)).ravel()
     return model, image, np.argsort(scores, kind="stable")
+
+
+def xor_solution():
+    return tuple(v("l01_xor_by_hand", k) for k in ("W1_xor", "b1_xor", "W2_xor", "b2_xor"))
 
 
 def v(name, answer):
@@ -280,6 +286,25 @@ CASES = {
     "l08_bits_needed": (lambda: tuple(solution("l08_bits_needed")[k] for k in ("bits_needed", "n_bytes")), [
         (lambda: (3, 1875), "2**k"), (lambda: (5, 3125), "smallest k"), (lambda: (4, 20000), "8 bits"),
         (lambda: (4, 2000), "bits per weight"),
+    ]),
+    "l02_cross_entropy": (lambda: (scalar("l02_cross_entropy", "ce_loss"),), [
+        (lambda: (float("nan"),), "too large for a float"),
+        (lambda: (-scalar("l02_cross_entropy", "ce_loss"),), "sign"),
+        (lambda: (float(-LOG_P4[1]),), "not the one the network predicts"),
+        (lambda: (float(-LOG_P4[2]),), "count from 0"),
+        (lambda: (float(-LOG_P4[3] / np.log(10)),), "base-10"),
+        (lambda: (float(-LOG_P4.mean()),), "only the true class"),
+        (lambda: (float(2.0 - 1.5),), "divide by their sum"),
+        (lambda: (-LOG_P4,), "one number"),
+        (lambda: (round(scalar("l02_cross_entropy", "ce_loss"), 2),), "rounded to 2 decimals"),
+    ]),
+    "l01_xor_by_hand": (lambda: xor_solution(), [
+        (lambda: (np.full((2, 2), 10.0), np.array([-5.0, -5.0]), np.array([[1.0, 1.0]]), np.array([0.0])),
+         "draw the same line"),
+        (lambda: (np.full((2, 2), 10.0), np.array([-5.0, -15.0]), np.array([[1.0, 1.0]]), np.array([0.0])), "of 4"),
+        (lambda: (*xor_solution()[:2], xor_solution()[2].T, xor_solution()[3]), "transposed"),
+        (lambda: (*xor_solution()[:3], np.array([np.inf])), "finite"),
+        (lambda: (np.zeros((2, 2)), np.zeros(2), np.zeros((1, 2)), np.zeros(1)), "0 of 4"),
     ]),
 }
 

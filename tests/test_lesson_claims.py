@@ -1,4 +1,4 @@
-"""The headline claims of lessons 04, 05, 07 and 08, re-derived here independently of the notebooks' own cells
+"""The headline claims of lessons 02, 04, 05, 07 and 08, re-derived here independently of the notebooks' own cells
 (own loops, own formulas), so a change in hlkit that breaks a lesson's argument fails a test, not only nbval."""
 
 import dataclasses
@@ -116,3 +116,30 @@ def test_l08_four_bit_weights_are_about_7x_smaller_than_float32_and_twice_that_a
     four_bit = -(-n_w * 4 // 8) + 4 * (n_b + len(sizes) - 1)                 # weights at 4 bits, biases+ranges float32
     assert hl.compress.storage_bytes(model, 32) / hl.compress.storage_bytes(model, 4) == 4 * (n_w + n_b) / four_bit
     assert 6.5 < 4 * (n_w + n_b) / four_bit < 8 and hl.compress.storage_bytes(model, 64) == 8 * (n_w + n_b)
+
+
+def test_l02_softmax_ignores_a_shift_and_torch_cross_entropy_takes_logits():
+    """Lesson 02 §7: softmax(z + c) = softmax(z) (also where e^z overflows), cross_entropy(logits) = -log softmax_y,
+    the probabilities given instead are another number, the sigmoid is the softmax of (0, z), and hlkit's training
+    loss for 10 classes is this cross-entropy averaged over the points."""
+    rng = np.random.default_rng(2)
+    z, y = rng.normal(size=(50, 10)) * 3, rng.integers(0, 10, size=50)
+    log_p = torch.log_softmax(torch.as_tensor(z), dim=1).numpy()
+    for c in (-700.0, 5.0, 1000.0):
+        np.testing.assert_allclose(torch.log_softmax(torch.as_tensor(z + c), dim=1).numpy(), log_p, atol=1e-10)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(np.log(e / e.sum(axis=1, keepdims=True)), log_p, atol=1e-12)
+    ce = float(torch.nn.functional.cross_entropy(torch.as_tensor(z), torch.as_tensor(y)))
+    assert abs(ce - -log_p[np.arange(50), y].mean()) < 1e-12
+    twice = float(torch.nn.functional.cross_entropy(torch.as_tensor(np.exp(log_p)), torch.as_tensor(y)))
+    assert abs(twice - ce) > 0.1
+    two = torch.softmax(torch.as_tensor(np.column_stack([np.zeros(50), z[:, 0]])), dim=1).numpy()[:, 1]
+    np.testing.assert_allclose(two, 1 / (1 + np.exp(-z[:, 0])), atol=1e-15)
+    digits = hl.load_digits()
+    model = hl.mlp([8], n_inputs=64, n_classes=10, seed=0)
+    X = digits.X_test.reshape(-1, 64)
+    with torch.no_grad():
+        logits = model(torch.as_tensor(X)).numpy()
+    lz = logits - logits.max(axis=1, keepdims=True)
+    mine = -(lz[np.arange(len(X)), digits.y_test] - np.log(np.exp(lz).sum(axis=1))).mean()
+    assert abs(hl.train.evaluate(model, X, digits.y_test)[0] - mine) < 1e-10

@@ -107,6 +107,7 @@ DW3 = (P - 0) * A2[None, :]
 DZ2 = TINY[2][0][0] * (P - 0) * (1 - A2 ** 2)
 DW2 = np.outer(DZ2, A1)
 W3 = TINY[2][0]
+L02_LOG_P4 = np.array([-2.0, 0.0, -3.0, -0.5]) - np.log(np.exp([-2.0, 0.0, -3.0, -0.5]).sum())   # logits - 1002
 HORIZONTAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
 
@@ -147,6 +148,9 @@ RIGHT = {
     "l07-ex2-check": dict(top_pixels=TOP),
     "l08-ex1-check": dict(weights_left=round(L08_WEIGHTS * (1 - 0.75))),
     "l08-ex2-check": dict(bits_needed=int(np.ceil(np.log2(10))), n_bytes=5000 * int(np.ceil(np.log2(10))) // 8),
+    "l02-ex4-check": dict(ce_loss=float(-L02_LOG_P4[3])),
+    "l01-ex3-check": dict(W1_xor=np.full((2, 2), 10.0), b1_xor=np.array([-5.0, -15.0]),
+                          W2_xor=np.array([[1.0, -1.0]]), b2_xor=np.array([-1.0])),
 }
 ANSWERS = {gid: sorted(names) for gid, names in RIGHT.items()}
 
@@ -327,6 +331,23 @@ WRONG = {
         "one byte per weight": dict(n_bytes=5000),
         "a bit count as float": dict(bits_needed=3.5),
     },
+    "l02-ex4-check": {
+        "overflowed (nan)": dict(ce_loss=float("nan")),
+        "the sign": dict(ce_loss=float(L02_LOG_P4[3])),
+        "the predicted class, not the true one": dict(ce_loss=float(-L02_LOG_P4[1])),
+        "classes counted from 1": dict(ce_loss=float(-L02_LOG_P4[2])),
+        "log base 10": dict(ce_loss=float(-L02_LOG_P4[3] / np.log(10))),
+        "every class's loss": dict(ce_loss=-L02_LOG_P4),
+        "a string": dict(ce_loss="0.7"),
+    },
+    "l01-ex3-check": {
+        "both neurons draw the same line (3 of 4)": dict(b1_xor=np.array([-5.0, -5.0])),
+        "output weights that add (OR-like)": dict(W2_xor=np.array([[1.0, 1.0]]), b2_xor=np.array([0.0])),
+        "W2 transposed (2, 1)": dict(W2_xor=np.array([[1.0], [-1.0]])),
+        "b2 as a number": dict(b2_xor=-1.0),
+        "a list, not an array": dict(W1_xor=[[10.0, 10.0], [10.0, 10.0]]),
+        "all zeros": dict(W1_xor=np.zeros((2, 2)), b1_xor=np.zeros(2), W2_xor=np.zeros((1, 2)), b2_xor=np.zeros(1)),
+    },
 }
 
 
@@ -410,6 +431,7 @@ CYCLE = ["01", "03", "06"]
 ZEROS = {
     "l01-ex1-solution": "neuron_output = 0.5",
     "l01-ex2-solution": "W_combined = np.zeros((1, 2))\nb_combined = np.zeros(1)",
+    "l01-ex3-solution": "W1_xor = np.zeros((2, 2))\nb1_xor = np.zeros(2)\nW2_xor = np.zeros((1, 2))\nb2_xor = np.zeros(1)",
     "l03-ex1-solution": "bce = 0.0",
     "l03-ex2-solution": "dW3_new = np.zeros((1, 2))",
     "l03-ex3-solution": "W3_stepped = np.zeros((1, 2))",
@@ -421,6 +443,8 @@ ZEROS = {
 PLAUSIBLY_WRONG = {
     "l01-ex1-solution": "neuron_output = float(w @ x + bias)",                       # the activation forgotten
     "l01-ex2-solution": "W_combined = W2 @ W1\nb_combined = b2.copy()",              # right weights, b1 forgotten
+    "l01-ex3-solution": ("W1_xor = np.full((2, 2), 10.0)\nb1_xor = np.array([-5.0, -5.0])\n"   # one line twice
+                         "W2_xor = np.array([[1.0, -1.0]])\nb2_xor = np.array([-1.0])"),
     "l03-ex1-solution": "bce = float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",   # sum, not mean
     "l03-ex2-solution": ("a2_new = np.tanh(W2 @ np.tanh(W1 @ x_new + b1) + b2)\n"
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
@@ -435,6 +459,8 @@ PLAUSIBLY_WRONG = {
 }
 TRANSPOSED = {
     "l01-ex2-solution": "W_combined = (W2 @ W1).T\nb_combined = W2 @ b1 + b2",
+    "l01-ex3-solution": ("W1_xor = np.full((2, 2), 10.0)\nb1_xor = np.array([-5.0, -15.0])\n"
+                         "W2_xor = np.array([[1.0], [-1.0]])\nb2_xor = np.array([-1.0])"),
     "l03-ex2-solution": ("a2_new = np.tanh(W2 @ np.tanh(W1 @ x_new + b1) + b2)\n"
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
                          "dW3_new = (p_new - y_new) * a2_new[:, None]"),

@@ -132,3 +132,61 @@ def test_lesson06_cnn_less_fragile_than_mlp_with_a_seed_the_lesson_did_not_use()
     assert all(acc["CNN", name] > acc["MLP", name] for name in ones + twos)
     assert all(acc["CNN", name] < acc["CNN", "none"] - 0.1 for name in ones)
     assert all(acc["CNN", two] < acc["CNN", one] for one, two in zip(ones, twos, strict=True))
+
+
+def test_lesson01_xor_needs_two_neurons_and_the_hand_network_solves_it():
+    """Exercise 3: no straight line classifies all four XOR points (at best 3), and the notebook's kind of answer, two
+    tanh neurons on x1 + x2 with thresholds 0.5 and 1.5, gets all four."""
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])
+    best = 0
+    for angle in np.linspace(0, 2 * np.pi, 721):
+        s = X @ [np.cos(angle), np.sin(angle)]
+        for cut in np.concatenate([s - 1e-3, s + 1e-3]):
+            best = max(best, int(np.sum((s > cut) == (y == 1))))
+    assert best == 3
+    for scale in (4.0, 10.0, 100.0):                   # sharp enough switches: any of these scales works
+        hidden = np.tanh(scale * (X.sum(axis=1, keepdims=True) - [0.5, 1.5]))
+        z = hidden @ [1.0, -1.0] - 1.0
+        assert np.array_equal(z > 0, y == 1) and np.all(z != 0)
+
+
+def test_lesson06_convolution_by_hand_matches_conv2d():
+    """§2: a sum over 3x3 windows (numpy's sliding windows, not the lesson's loop) equals conv2d (cross-correlation,
+    the filter not flipped) in float64, for several channels and filters."""
+    import torch
+
+    rng = np.random.default_rng(4)
+    images, filters = rng.normal(size=(2, 3, 9, 7)), rng.normal(size=(5, 3, 3, 3))
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3),
+                                                       axis=(2, 3))          # (2, 3, 9, 7, 3, 3)
+    mine = np.einsum("ncijkl,fckl->nfij", windows, filters)
+    theirs = torch.nn.functional.conv2d(torch.as_tensor(images), torch.as_tensor(filters), padding=1).numpy()
+    assert np.abs(mine - theirs).max() < 1e-12
+    flipped = np.einsum("ncijkl,fckl->nfij", windows, filters[:, :, ::-1, ::-1])
+    assert np.abs(flipped - theirs).max() > 0.1   # a textbook convolution (flipped filter) is another map
+
+
+@pytest.mark.parametrize("layers, side", [(["conv"], 3), (["conv", "conv"], 5), (["conv"] * 3, 7),
+                                          (["conv", "pool", "conv"], 8)])
+def test_lesson06_receptive_field_by_perturbation(layers, side):
+    """§2: the input pixels that move the middle output neuron when changed one at a time (not autograd, as the
+    lesson measures it) form a square of side 2L + 1 for L stacked 3x3 layers, and 8 with a 2x2 pooling between."""
+    import torch
+
+    generator = torch.Generator().manual_seed(1)
+    weights = [0.5 + torch.rand(1, 1, 3, 3, dtype=torch.float64, generator=generator) for _ in layers]
+
+    def middle(x):
+        for kind, w in zip(layers, weights, strict=True):
+            x = torch.nn.functional.conv2d(x, w) if kind == "conv" else torch.nn.functional.avg_pool2d(x, 2)
+        return float(x[0, 0, x.shape[-1] // 2, x.shape[-1] // 2])
+
+    base = torch.zeros(1, 1, 16, 16, dtype=torch.float64)
+    moved = np.zeros((16, 16), dtype=bool)
+    for i in range(16):
+        for j in range(16):
+            poked = base.clone()
+            poked[0, 0, i, j] = 1.0
+            moved[i, j] = middle(poked) != middle(base)
+    rows, cols = np.flatnonzero(moved.any(axis=1)), np.flatnonzero(moved.any(axis=0))
+    assert len(rows) == len(cols) == side and moved.sum() == side * side

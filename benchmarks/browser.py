@@ -127,7 +127,7 @@ def one_change(page, profile: str, kernels: str = "") -> dict:
     log = [entry for entry in page.evaluate(LOG_JS) if entry[0] >= start]
     end = log[-1][0] if log else start
     sockets = [n for t, n in page.evaluate("() => window.hlSocketLog || []") if start <= t <= end]
-    new = [(t - start, text) for t, _, text in log if f"{params:,} parameters" in text]
+    new = [(t - start, text) for t, _, text, *_ in log if f"{params:,} parameters" in text]
     training = [t for t, text in new if "(training)" in text]
     done = next(t for t, text in new if "(done)" in text)
     fps = (len(training) - 1) / ((training[-1] - training[0]) / 1000) if len(training) > 2 else float("nan")

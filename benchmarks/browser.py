@@ -141,7 +141,8 @@ def one_change(page, profile: str, kernels: str = "") -> dict:
     seconds = max((end - start) / 1000, 1e-3)
     return {"first": new[0][0] / 1000, "done": done / 1000, "fps": fps, "cpu": cpu, "kernel": kernel,
             "messages": len(sockets) / seconds, "kB": sum(sockets) / 1000 / seconds,
-            "paints": len(log) / seconds, **{k: v for k, v in renderer.items()},
+            "paints": len(log) / seconds, "cpu_per_paint": cpu * wall / max(len(log), 1),
+            **{k: v for k, v in renderer.items()},
             "match": bool(shown is not None and abs(shown.astype(int) - want).max() <= 1 and text == status["text"])}
 
 
@@ -183,7 +184,8 @@ def rows_for(label: str, where: str, load: str, results: list[dict], details: bo
         rows += [(f"details: kernel CPU, {name}", med("kernel", 100, " % of a core", 0), ""),
                  (f"details: WebSocket messages received per second, {name}", med("messages", 1, "/s", 0), ""),
                  (f"details: WebSocket kB received per second, {name}", med("kB", 1, " kB/s", 0), ""),
-                 (f"details: paints per second (whole run), {name}", med("paints", 1, "/s", 1), "")]
+                 (f"details: paints per second (whole run), {name}", med("paints", 1, "/s", 1), ""),
+                 (f"details: Chromium CPU per paint, {name}", med("cpu_per_paint", 1000, " ms", 1), "")]
         rows += [(f"details: renderer main thread {key[:-8]} (CDP), {name}", med(key, 100, " % of a core", 0), "")
                  for key in RENDERER]
     return rows

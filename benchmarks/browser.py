@@ -7,7 +7,9 @@ For each page and problem: press the width slider's right arrow, then read the l
 - live repaints per second while that run trained, and the browser's CPU (all Chromium processes, % of one core);
 - a final-frame check: the painted boundary read back from the canvas against the same run computed in the kernel.
 Each is measured idle and with a CPU burner (one busy process) beside it. Used by run.py (`--only browser`);
-alone: python benchmarks/browser.py.
+alone: python benchmarks/browser.py [REPEAT] [--quick] [--details] (--quick: idle and the default problem only, for
+before/after checks; --details: where the time goes: kernel CPU, WebSocket messages and bytes per second, Chromium
+CPU per paint, the renderer's main-thread time by kind).
 """
 
 from __future__ import annotations

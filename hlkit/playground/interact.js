@@ -4,7 +4,7 @@
 // alternatives for the canvases and a throttled live region for the status line. Only adds elements around the
 // canvases: view.js paints them and knows nothing of this but interactions() (called by its render) and
 // parts.geometry (where paintNetwork put the nodes). view.py joins view.js and this file into one ES module, so
-// view.js's helpers (bytes, floats, image, signed) are in scope here.
+// view.js's helpers (bytes, floats, image, SIGNED) are in scope here.
 
 const LABEL_MS = 2000;      // canvases' aria-labels: at most one update per 2 s while training
 const ANNOUNCE_MS = 5000;   // the live region: at most one announcement per 5 s while training
@@ -213,7 +213,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
       parts.focusImage = null;
       caption.textContent = name + ": the decision boundary below";
     } else {
-      const off = image(maps, r, j => signed(maps[m * r * r + j]), parts.pool, "focus");
+      const off = image(r, r, parts.pool, "focus", j => SIGNED[maps[m * r * r + j]]);
       parts.focusImage = off;   // read back by the browser tests
       focusView.width = focusView.height = r;
       focusView.getContext("2d").drawImage(off, 0, 0);

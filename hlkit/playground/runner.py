@@ -25,7 +25,10 @@ import torch
 from .. import models, train
 from ..data import Dataset
 
-FRAME_SECONDS = 1 / 30    # live: at most 30 frames per second (a frame costs the kernel ~2-10 ms)
+# live: a frame at most every FRAME_SECONDS, start to start (a frame costs the kernel ~2-10 ms: counted from its end,
+# 1/30 gave ~25 frames/s), and frames take at most half of the worker's time (on a loaded machine a frame can cost
+# 20-30 ms: back to back they would leave no time to train). The page paints on its animation frames (60/s).
+FRAME_SECONDS = 1 / 36
 _numbers = itertools.count(1)
 _alive: weakref.WeakSet = weakref.WeakSet()   # runners with a worker thread, closed at exit
 
@@ -294,12 +297,12 @@ class Runner:
             if run is None:
                 return
             redraw = True
-        last = 0.0
+        due = 0.0
         if redraw and not sync:
-            self._frame(run)
-            last = time.perf_counter()
+            due = self._paced_frame(run)
         try:
-            self._train(run, version, sync, last)
+            with train.one_thread_if_small(run.model):   # once per run, not per epoch: entering costs ~0.1-2 ms
+                self._train(run, version, sync, due)
         except KeyboardInterrupt:    # Ctrl-C in retrain() or a synchronous set(): end the run there, consistently
             run.finished = True
             run.history.status, run.history.message = "stopped", f"Interrupted at epoch {run.epoch} (Ctrl-C)."
@@ -308,7 +311,7 @@ class Runner:
             self._frame(run)
             raise
 
-    def _train(self, run: Run, version: int, sync: bool, last: float) -> None:
+    def _train(self, run: Run, version: int, sync: bool, due: float) -> None:
         trained = False
         while True:
             with self._cond:
@@ -329,14 +332,20 @@ class Runner:
                 with self._cond:
                     self.runs_completed += 1
                 break
-            if not sync and time.perf_counter() - last >= self.frame_seconds:
-                self._frame(run)
-                last = time.perf_counter()
+            if not sync and time.perf_counter() >= due:
+                due = self._paced_frame(run)
                 trained = False
         if self._cancelled(version):
             return
-        if trained or sync or last == 0.0:
+        if trained or sync or due == 0.0:
             self._frame(run)
+
+    def _paced_frame(self, run: Run) -> float:
+        """Draw a frame; return when the next one is due (frame_seconds after this one started, and no sooner
+        than this one took again: at least half of the time trains)."""
+        start = time.perf_counter()
+        self._frame(run)
+        return start + max(self.frame_seconds, 2 * (time.perf_counter() - start))
 
     def _start(self, version: int, settings: dict) -> Run | None:
         try:

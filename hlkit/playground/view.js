@@ -11,6 +11,7 @@ const SIZE = Math.round(Math.min(Math.max(Math.min((window.innerHeight - 300) / 
                                                    (window.innerWidth - 728) / 2.15), 220), 600));
 const LOSS_HEIGHT = Math.round(SIZE * 0.45);              // the loss curve under the boundary, as wide
 const NODE = Math.round(SIZE / 11), GAP = Math.round(SIZE / 40);   // network: node size and vertical gap
+const LEVELS = 16;             // network: edge strengths drawn (width and opacity), per sign
 
 function bytes(model, name) {
   const v = model.get(name);
@@ -48,33 +49,47 @@ function canvas(width, height, cls) {
   return [c, ctx];
 }
 
-function image(values, res, colour, pool, key) {   // res x res cells -> an offscreen canvas, row 0 at the bottom
-  let off = pool[key];   // reused from paint to paint: making canvases is what costs, not filling them
-  if (!off || off.width !== res) {
-    off = pool[key] = document.createElement("canvas");
-    off.width = off.height = res;
+// colours as one 32-bit RGBA word per pixel, in the byte order of this machine's ImageData
+const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+function word(r, g, b) {
+  return (LITTLE ? (255 << 24 | b << 16 | g << 8 | r) : (r << 24 | g << 16 | b << 8 | 255)) >>> 0;
+}
+const SIGNED = Uint32Array.from({ length: 256 }, (_, v) => word(...signed(v)));
+
+function image(width, height, pool, key, pixel) {
+  // width x height cells -> an offscreen canvas (rows of each width x width block bottom-up: row 0 at the bottom).
+  // Canvas, ImageData and its 32-bit view are reused from paint to paint: making them is what costs.
+  let off = pool[key];
+  if (!off || off.canvas.width !== width || off.canvas.height !== height) {
+    const c = document.createElement("canvas");
+    c.width = width; c.height = height;
+    const ctx = c.getContext("2d"), data = ctx.createImageData(width, height);
+    off = pool[key] = { canvas: c, ctx, data, words: new Uint32Array(data.data.buffer) };
   }
-  const ctx = off.getContext("2d");
-  const img = ctx.createImageData(res, res);
-  for (let row = 0; row < res; row++) {
-    for (let col = 0; col < res; col++) {
-      const rgb = colour(row * res + col), k = ((res - 1 - row) * res + col) * 4;
-      img.data[k] = rgb[0]; img.data[k + 1] = rgb[1]; img.data[k + 2] = rgb[2]; img.data[k + 3] = 255;
+  const words = off.words, blocks = height / width;
+  for (let b = 0, src = 0; b < blocks; b++) {
+    for (let row = 0; row < width; row++) {
+      const dst = (b * width + width - 1 - row) * width;
+      for (let col = 0; col < width; col++, src++) words[dst + col] = pixel(src);
     }
   }
-  ctx.putImageData(img, 0, 0);
-  return off;
+  off.ctx.putImageData(off.data, 0, 0);
+  return off.canvas;
 }
 
-function paintBoundary(model, parts) {
-  const res = model.get("resolution"), rgb = bytes(model, "boundary");
-  const ctx = parts.boundaryCtx;
+function same(a, b) {   // the traits a picture was painted from, unchanged? (unchanged traits keep their objects)
+  return !!b && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function pointsLayer(model, parts) {   // the points change only with new data: drawn once on their own canvas
+  const key = ["points", "labels", "colors", "show_test", "extent"].map(name => model.get(name));
+  if (parts.pointsKey && same(key, parts.pointsKey)) return parts.pointsLayer;
+  const ratio = window.devicePixelRatio || 1;
+  const layer = parts.pointsLayer || document.createElement("canvas");
+  layer.width = layer.height = Math.round(SIZE * ratio);
+  const ctx = layer.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, SIZE, SIZE);
-  if (!res || rgb.length !== res * res * 3) return false;
-  const off = image(rgb, res, i => [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]], parts.pool, "boundary");
-  parts.boundaryImage = off;          // read back by the browser tests (the painted grid, cell by cell)
-  ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(off, 0, 0, SIZE, SIZE);
   const extent = model.get("extent"), xy = floats(model, "points"), labels = bytes(model, "labels");
   const colors = model.get("colors").map(hex), showTest = model.get("show_test");
   const px = v => (v + extent) / (2 * extent) * SIZE, py = v => SIZE - (v + extent) / (2 * extent) * SIZE;
@@ -91,6 +106,21 @@ function paintBoundary(model, parts) {
     ctx.fill();
     ctx.stroke();
   }
+  parts.pointsLayer = layer;
+  parts.pointsKey = key;
+  return layer;
+}
+
+function paintBoundary(model, parts) {
+  const res = model.get("resolution"), rgb = bytes(model, "boundary");
+  const ctx = parts.boundaryCtx;
+  ctx.clearRect(0, 0, SIZE, SIZE);
+  if (!res || rgb.length !== res * res * 3) return false;
+  const off = image(res, res, parts.pool, "boundary", i => word(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]));
+  parts.boundaryImage = off;          // read back by the browser tests (the painted grid, cell by cell)
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(off, 0, 0, SIZE, SIZE);
+  ctx.drawImage(pointsLayer(model, parts), 0, 0, SIZE, SIZE);
   return true;
 }
 
@@ -145,23 +175,37 @@ function paintNetwork(model, parts) {
   const ctx = parts.netCtx;
   ctx.clearRect(0, 0, W, H);
   if (!cols) return false;
-  const cx = l => 20 + NODE / 2 + l * (W - 40 - NODE) / Math.max(cols - 1, 1);
+  const left = layers.names ? 40 : 20;   // room for the input names, left of their nodes
+  const cx = l => left + NODE / 2 + l * (W - left - 20 - NODE) / Math.max(cols - 1, 1);
   const cy = (n, i) => 30 + (tall - n) * (NODE + GAP) / 2 + i * (NODE + GAP) + NODE / 2;
   let big = 1e-9;
   for (const v of w) big = Math.max(big, Math.abs(v));
+  // one path per sign and strength level (LEVELS each) instead of one stroke per edge: hundreds of strokes
+  // were most of a big network's paint
+  const paths = [];
   let k = 0;
   for (let l = 0; l + 1 < cols; l++) {
     for (let o = 0; o < shown[l + 1]; o++) {
       for (let i = 0; i < shown[l]; i++, k++) {
-        const v = w[k], c = v >= 0 ? BLUE : ORANGE;
-        ctx.strokeStyle = `rgba(${c[0]},${c[1]},${c[2]},${0.35 + 0.65 * Math.abs(v) / big})`;
-        ctx.lineWidth = 0.5 + 4 * Math.abs(v) / big;
-        ctx.beginPath(); ctx.moveTo(cx(l), cy(shown[l], i)); ctx.lineTo(cx(l + 1), cy(shown[l + 1], o)); ctx.stroke();
+        const v = w[k], level = Math.min(LEVELS - 1, Math.floor(Math.abs(v) / big * LEVELS));
+        const b = (v >= 0 ? LEVELS : 0) + level;
+        (paths[b] = paths[b] || []).push(cx(l), cy(shown[l], i), cx(l + 1), cy(shown[l + 1], o));
       }
     }
   }
+  paths.forEach((lines, b) => {
+    const c = b >= LEVELS ? BLUE : ORANGE, a = (b % LEVELS + 0.5) / LEVELS;
+    ctx.strokeStyle = `rgba(${c[0]},${c[1]},${c[2]},${0.35 + 0.65 * a})`;
+    ctx.lineWidth = 0.5 + 4 * a;
+    ctx.beginPath();
+    for (let j = 0; j < lines.length; j += 4) { ctx.moveTo(lines[j], lines[j + 1]); ctx.lineTo(lines[j + 2], lines[j + 3]); }
+    ctx.stroke();
+  });
+  const total = shown.reduce((a, b) => a + b, 0);
+  const atlas = r && maps.length >= total * r * r ? image(r, total * r, parts.pool, "maps", j => SIGNED[maps[j]]) : null;
   ctx.fillStyle = "#333"; ctx.font = "10px sans-serif"; ctx.textAlign = "center";
   let m = 0;
+  const frames = new Path2D();
   for (let l = 0; l < cols; l++) {
     const name = l === 0 ? "input" : l === cols - 1 ? "output" : "hidden " + l;
     const size = (layers.sizes || shown)[l];
@@ -169,18 +213,24 @@ function paintNetwork(model, parts) {
     ctx.fillText(size + (size !== shown[l] ? " (" + shown[l] + " shown)" : ""), cx(l), 23);
     for (let i = 0; i < shown[l]; i++, m++) {
       const x = cx(l) - NODE / 2, y = cy(shown[l], i) - NODE / 2;
-      if (r && maps.length >= (m + 1) * r * r) {
-        const off = image(maps, r, j => signed(maps[m * r * r + j]), parts.pool, "map" + m);
-        ctx.drawImage(off, x, y, NODE, NODE);
+      if (atlas) ctx.drawImage(atlas, 0, m * r, r, r, x, y, NODE, NODE);
+      frames.rect(x, y, NODE, NODE);
+      if (l === 0 && layers.names) {   // beside the node: below it, a name ran into the next node
+        ctx.textAlign = "right"; ctx.fillText(layers.names[i] || "", x - 3, y + NODE / 2 + 3); ctx.textAlign = "center";
       }
-      ctx.strokeStyle = "#333"; ctx.lineWidth = 1; ctx.strokeRect(x, y, NODE, NODE);
-      if (l === 0 && layers.names) ctx.fillText(layers.names[i] || "", cx(l), y + NODE + 9);
     }
   }
+  ctx.strokeStyle = "#333"; ctx.lineWidth = 1; ctx.stroke(frames);
   ctx.textAlign = "start";
   parts.geometry = { cx, cy, shown, node: NODE, width: W, height: H };   // where the nodes are: interactions()
   return true;
 }
+
+const PICTURES = [
+  ["boundary", paintBoundary, ["boundary", "resolution", "points", "labels", "colors", "show_test", "extent"]],
+  ["loss", paintLoss, ["loss", "epochs", "loss_b", "names"]],
+  ["network", paintNetwork, ["weights", "maps", "layers", "map_resolution"]],
+];
 
 function render({ model, el }) {
   const root = document.createElement("div");
@@ -196,7 +246,7 @@ function render({ model, el }) {
   const [loss, lossCtx] = canvas(SIZE, LOSS_HEIGHT, "hl-loss");
   const [net, netCtx] = canvas(200, 100, "hl-network");
   const parts = { boundaryCtx, lossCtx, lossSize: [SIZE, LOSS_HEIGHT], net, netCtx, netSize: [200, 100], log: [],
-                  pool: {} };
+                  pool: {}, keys: {}, drawn: {} };
   const shown = model.get("panels");   // hl.compare shows fewer canvases
   output.append(...[[boundary, "boundary"], [loss, "loss"]].filter(p => shown.includes(p[1])).map(p => p[0]));
   if (shown.includes("network")) row.append(net);
@@ -208,15 +258,20 @@ function render({ model, el }) {
 
   let pending = false;
   function paint() {
+    const t0 = performance.now();
     pending = false;
     status.textContent = model.get("status");
-    const drawn = [["boundary", paintBoundary], ["loss", paintLoss], ["network", paintNetwork]]
-      .filter(p => shown.includes(p[0])).map(p => p[1](model, parts));
+    // a picture is painted again only when one of its traits changed (a message sends only changed traits)
+    const drawn = PICTURES.filter(p => shown.includes(p[0])).map(([name, fn, traits]) => {
+      const key = traits.map(t => model.get(t));
+      if (!same(key, parts.keys[name])) { parts.keys[name] = key; parts.drawn[name] = fn(model, parts); }
+      return parts.drawn[name];
+    });
     root.dataset.frame = String(model.get("frame"));
     root.dataset.drawn = String(drawn.filter(Boolean).length);
     root.dataset.paints = String(Number(root.dataset.paints || 0) + 1);
-    // when each paint happened and what it showed: benchmarks/browser.py reads it (bounded)
-    parts.log.push([performance.now(), model.get("frame"), status.textContent]);
+    // when each paint happened, what it showed and how long it took (ms): benchmarks/browser.py reads it (bounded)
+    parts.log.push([t0, model.get("frame"), status.textContent, performance.now() - t0]);
     if (parts.log.length > 4000) parts.log.splice(0, 2000);
     for (const after of parts.afterPaint) after();
   }

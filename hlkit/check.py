@@ -95,6 +95,7 @@ EXERCISES = {
     "l03_bce": (1, "section 1 (Measuring the error: binary cross-entropy)"),
     "l03_output_gradient": (2, "section 2 (The chain rule, on the tiny network)"),
     "l03_gradient_step": (3, "section 4 (Gradient descent, step by step)"),
+    "l03_hidden_gradient": (4, "section 2 (The chain rule, on the tiny network)"),
     "l04_smallest_width": (1, "section 2 (The smallest width that separates the circle)"),
     "l04_spiral_budget": (2, "section 3 (Depth on the spiral)"),
     "l04_param_formula": (3, "section 4 (Counting parameters)"),
@@ -267,7 +268,7 @@ def l01_linear_collapse(W_combined, b_combined) -> None:
              _see(name, "PyTorch stores W as (outputs, inputs); the layer that acts last comes first in the product"))
     as_array("combined weights", W_combined, (1, 2), _see(name, "the combined layer maps 2 inputs to 1 output"))
     if not np.allclose(W, W2 @ W1):
-        fail("combined weights", "the product of the two weight matrices, in the order the layers act",
+        fail("combined weights", "weights that map the inputs as the two layers do together",
              "a (1, 2) matrix that maps inputs differently",
              _see(name, "write layer 2 applied to layer 1's output and keep only the part that multiplies x"))
     passed("combined weights: correct")
@@ -282,8 +283,9 @@ def l01_linear_collapse(W_combined, b_combined) -> None:
         fail("combined bias", "both biases", "the first bias carried through, without the second layer's own",
              _see(name, "forgot the second layer's bias: it is added after the weights"))
     if np.allclose(b, b1.sum() + b2) or np.allclose(b, b1.sum()):
-        fail("combined bias", "the first bias multiplied by the second layer's weights", "the biases simply added",
-             _see(name, "the first bias is a vector of 3 numbers that goes through the second layer like x does"))
+        fail("combined bias", "the first bias carried through the second layer", "the biases simply added",
+             _see(name, "the first bias is a vector of 3 numbers that goes through the second layer like the input "
+                        "does"))
     _number(name, "combined bias", b, W2 @ b1 + b2, tol=1e-6,
             hint="expand the two layers and collect the terms without x")
 
@@ -354,7 +356,7 @@ def l02_batch_weighted_sums(Z1) -> None:
         fail("weighted sums Z1", "the biases added", "the products without the bias",
              _see(name, "forgot the bias: numpy adds a (3,) vector to every row of a (4, 3) matrix"))
     if np.allclose(got, np.tanh(expected)):
-        fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations tanh(z)",
+        fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations (after tanh)",
              _see(name, "this exercise asks for z, not the activation of it"))
     _number(name, "weighted sums Z1", got, expected, tol=1e-6,
             hint="every row is one input's weighted sums, exactly as for one input in section 2")
@@ -379,8 +381,9 @@ def l02_n_params(count) -> None:
     if got in (weights + biases - 1, weights + biases + 1):
         fail("parameter count", "the exact count", "a count off by one", _see(name, "recount the output layer"))
     if got != weights + biases:
-        fail("parameter count", "a whole number: per layer, inputs x outputs weights plus one bias per neuron",
-             "a different count", _see(name, "count layer by layer: 2 -> 8, 8 -> 4, 4 -> 1"))
+        fail("parameter count", "every weight and every bias of the network", "a different count",
+             _see(name, "go layer by layer: how many weights join one layer to the next, and how many biases does "
+                        "a layer add? Then add up the layers"))
     passed("parameter count: correct")
 
 
@@ -405,12 +408,13 @@ def l03_bce(loss) -> None:
         fail("cross-entropy", "the mean over the points", "the sum", _see(name, "divide by the number of points"))
     if np.isclose(got, -each.mean()) or got < 0:
         fail("cross-entropy", "a positive number", "a negative one (a sign error)",
-             _see(name, "the log of a probability is negative: the loss is minus the average log-probability"))
+             _see(name, "the log of a probability is negative, so the loss carries a minus sign to come out positive"))
     if np.isclose(got, np.mean(-np.log(p))):
         fail("cross-entropy", "the label-0 point scored by the probability of class 0", "log p used for every point",
              _see(name, "a point with label 0 is scored by the probability the network gave to class 0"))
     if np.isclose(got, np.mean(-(y * np.log10(p) + (1 - y) * np.log10(1 - p)))):
-        fail("cross-entropy", "the natural log", "a base-10 log", _see(name, "np.log is the natural log"))
+        fail("cross-entropy", "the natural log", "a base-10 log",
+             _see(name, "use the natural logarithm (base e), as the section does"))
     _number(name, "cross-entropy", got, each.mean(), tol=1e-4, hint="score each point, then average")
 
 
@@ -433,7 +437,7 @@ def l03_output_gradient(dW3) -> None:
         fail("output weight gradient dW3", "one gradient per weight, shape (1, 2)", "dLoss/dz3 alone",
              _see(name, "chain rule: also multiply by how z3 changes with each weight"))
     if got.shape == want.shape and np.allclose(got, want / cache.a[2], rtol=1e-4, atol=1e-6):
-        fail("output weight gradient dW3", "dLoss/dz3 times each weight's input", "dLoss/dz3 alone",
+        fail("output weight gradient dW3", "one gradient per weight, through the chain rule", "dLoss/dz3 alone",
              _see(name, "chain rule: z3 depends on each weight through that weight's input"))
     _number(name, "output weight gradient dW3", got, want, tol=1e-4, shape=want.shape,
             hint="dLoss/dz3 first, then the chain rule for each weight of the output layer")
@@ -464,6 +468,38 @@ def l03_gradient_step(W3_new) -> None:
              _see(name, "forgot the learning rate"))
     _number(name, "W3 after one step", got, W3 - _L03_LR * dW3, tol=1e-4, shape=W3.shape,
             hint="use your gradient from exercise 2 (right only if exercise 2 is right) and the learning rate")
+
+
+def l03_hidden_gradient(dW2) -> None:
+    """Exercise 4: dLoss/dW2, shape (2, 3) like W2, of the tiny network for x = (-0.5, 1), y = 0: one layer
+    further back than exercise 2, through layer 2's tanh."""
+    from .scratch import backward, forward
+
+    name = "l03_hidden_gradient"
+    if _unanswered(name, dW2):
+        return
+    params = _tiny()
+    cache = forward(params, np.asarray(_L03_X), "tanh")
+    want = backward(params, cache, _L03_LABEL).W[1]
+    p, a2 = float(cache.proba[0, 0]), cache.a[2][0]
+    got = as_array("hidden weight gradient dW2", dW2, None, _see(name, "a (2, 3) array like W2"))
+    if got.size == want.size and got.shape != want.shape:
+        fail("hidden weight gradient dW2", "shape (2, 3), the shape of W2",
+             f"shape {got.shape}" + (": transposed" if got.shape == (3, 2) else ""),
+             _see(name, "a gradient has the shape of its weights: one row per neuron of layer 2, one column per "
+                        "input of layer 2"))
+    if got.shape == want.shape:
+        if np.allclose(got, p * (1 - p) * want, rtol=1e-6, atol=1e-9):
+            fail("hidden weight gradient dW2", "the output's error signal as in step 1",
+                 "the sigmoid's slope kept at the output",
+                 _see(name, "with the cross-entropy, the sigmoid's slope cancels against the log at the output "
+                            "(step 1): do not multiply by it again"))
+        if np.allclose(got, want / (1 - a2 ** 2)[:, None], rtol=1e-6, atol=1e-9):
+            fail("hidden weight gradient dW2", "the error signal passed back through tanh", "tanh's slope missing",
+                 _see(name, "on the way back through layer 2's tanh, multiply by tanh's slope at that layer "
+                            "(step 3)"))
+    _number(name, "hidden weight gradient dW2", got, want, tol=1e-6, shape=want.shape,
+            hint="back along W3, through tanh's slope, then times the inputs of layer 2 (steps 3 and 4)")
 
 
 # --- lesson 04 ---
@@ -511,7 +547,7 @@ def l04_spiral_budget(hidden) -> None:
     size = n_params(model)
     if size > _L04_BUDGET:
         fail("parameters", f"at most {_L04_BUDGET}", f"{size} for hidden={list(hidden)}",
-             _see(name, "narrower or fewer layers; hl.n_params(hl.mlp(hidden)) counts them"))
+             _see(name, "narrower or fewer layers; count a candidate's parameters before you train it"))
     history = train(model, make_dataset(**_L04_SPIRAL), **_L04_TRAIN)
     acc = history.test_acc[-1]
     if acc < 0.95:
@@ -530,14 +566,14 @@ def l04_param_formula(count) -> None:
         return
     if not callable(count):
         fail("count", "a function count(depth, width)", f"a {type(count).__name__}",
-             _see(name, "define it with `def count(depth, width):` and pass the function itself (no parentheses)"))
+             _see(name, "define a function of depth and width, and pass the function itself (no parentheses)"))
     for depth, width in [(1, 4), (2, 3), (3, 8), (4, 1), (0, 5), (2, 7)]:
         what = f"count({depth}, {width})"
         try:
             value = count(depth, width)
         except Exception as err:  # the student's function failed: say so, as a check result
             fail(what, "a number", f"an error ({type(err).__name__}: {err})",
-                 "run count(2, 3) in a cell to see what goes wrong")
+                 "call your function on one case in a cell of its own to see what goes wrong")
         got = _whole(what, value, "return one whole number")
         right = n_params(mlp(hidden_sizes(depth, width)))
         if got == right:
@@ -556,7 +592,7 @@ def l04_param_formula(count) -> None:
             fail(what, f"weights and biases of {layers}", "a count off by one", _see(name, "recount the biases"))
         fail(what, f"weights and biases of {layers}", "a different count",
              _see(name, "count the first hidden layer, every further hidden layer, and the output layer separately; "
-                        "check count(0, width) too: no hidden layer"))
+                        "check the case with no hidden layer too"))
     passed("count(depth, width): right for every depth and width tried")
 
 
@@ -611,7 +647,7 @@ def l05_too_strong(reg_rate) -> None:
         return
     rate = float(as_array("reg_rate", reg_rate, (), _see(name, "one number, e.g. 0.001")))
     if not 0 <= rate <= 1:
-        fail("reg_rate", "a number from 0 to 1 (what hl.train accepts)", f"{rate:g}",
+        fail("reg_rate", "a number from 0 to 1 (what training accepts)", f"{rate:g}",
              _see(name, "try the values from the table"))
     history = train(mlp(_L05_BIG, seed=0), make_dataset(**_L05_DATA), regularization="l2", reg_rate=rate,
                     report_every=_L05_TRAIN["epochs"], **_L05_TRAIN)
@@ -695,8 +731,10 @@ def l06_conv_params(n) -> None:
         fail("conv parameters", "one bias per filter", "a different number of biases",
              _see(name, "a filter is one output channel with one bias"))
     if got != weights + c_out:
-        fail("conv parameters", "filters x (input channels x 3 x 3) + one bias per filter", "a different count",
-             _see(name, "the image size does not matter: the same filters slide over every position"))
+        fail("conv parameters", "the weights of all filters and their biases", "a different count",
+             _see(name, "count the weights of one filter first (it spans every input channel); how many filters share "
+                        "that count, and what does each add? The image size does not matter: the same filters slide "
+                        "over every position"))
     passed("conv parameters: correct")
 
 
@@ -723,7 +761,7 @@ def l06_output_size(conv_side, pooled_side) -> None:
         fail("side after pooling", "a smaller side after pooling", "the side before pooling",
              _see(name, "2x2 max pooling keeps one number per 2x2 block"))
     if got != side // 2:
-        fail("side after pooling", "half the side after the convolution (rounded down)", "a different number",
+        fail("side after pooling", "the number of whole 2x2 blocks along one side", "a different number",
              _see(name, "2x2 max pooling keeps one number per 2x2 block"))
     passed("side after pooling: correct")
 
@@ -771,7 +809,7 @@ def l07_gradient_times_input(attributions) -> None:
     got = as_array("gradient x input", attributions, (3,), _see(name, "one number per input: shape (3,)"))
     if np.allclose(got, w):
         fail("gradient x input", "the gradient multiplied by the input", "the gradient alone",
-             _see(name, "the gradient of a linear score with respect to x is its weights; now multiply by the input"))
+             _see(name, "the gradient of a linear score with respect to the input is its weights; now bring in the input"))
     if np.allclose(got, x):
         fail("gradient x input", "the gradient multiplied by the input", "the input alone",
              _see(name, "multiply the input by the gradient"))
@@ -837,8 +875,9 @@ def l08_weights_left(n) -> None:
     if got == round(weights * _L08_REMOVED):
         fail("weights left", "the weights that remain", "the weights removed", _see(name, "75 % go, so 25 % remain"))
     if got != round(weights * (1 - _L08_REMOVED)):
-        fail("weights left", "a quarter of the weight count", "a different number",
-             _see(name, "count the weights of both layers, then keep a quarter"))
+        fail("weights left", "the weights that survive pruning", "a different number",
+             _see(name, "count the weights of each layer (one per pair of connected neurons) first; which share of "
+                        "them stays?"))
     passed("weights left: correct")
 
 
@@ -851,18 +890,20 @@ def l08_bits_needed(bits, n_bytes) -> None:
     need = int(np.ceil(np.log2(10)))
     got = _whole("bits needed", bits, _see(name, "one whole number"))
     if got == need - 1:
-        fail("bits needed", "enough bits for 10 different codes", f"{got} bits ({2 ** got} codes)",
-             _see(name, "k bits give 2**k different codes"))
+        fail("bits needed", "enough bits for 10 different codes", f"{got} bits: too few codes",
+             _see(name, "one bit gives two codes and each extra bit doubles them: how many codes do your bits give?"))
     if got != need:
-        fail("bits needed", "the smallest k with enough codes for 10 values", "a different number",
-             _see(name, "k bits give 2**k codes: try k = 1, 2, 3, ..."))
+        fail("bits needed", "the fewest bits with enough codes for 10 values", "a different number",
+             _see(name, "one bit gives two codes and each extra bit doubles them: find the fewest bits that give "
+                        "at least 10"))
     passed("bits needed: correct")
     got = _whole("bytes", n_bytes, _see(name, "one whole number"))
     if got == _L08_N_STORED * need:
         fail("bytes", "bytes (8 bits each)", "bits", _see(name, "8 bits make one byte"))
     if got != int(np.ceil(_L08_N_STORED * need / 8)):
-        fail("bytes", "5,000 weights x bits per weight, in bytes", "a different number",
-             _see(name, "total bits = weights x bits; 8 bits = 1 byte"))
+        fail("bytes", "the bytes that 5,000 weights take at that size", "a different number",
+             _see(name, "how many bits do all the weights take together? Then turn bits into bytes (8 bits per "
+                        "byte)"))
     passed("bytes: correct")
 
 

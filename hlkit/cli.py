@@ -53,6 +53,8 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 def _validate(args) -> int:
     given = args.paths or ["notebooks"]
+    if args.strict and not args.instructor:
+        raise rel.ReleaseError("--strict: only with --instructor (it says how deleted check cells are graded)")
     paths = grading.notebooks_in(given)
     if args.instructor:
         return _grade(args, given, paths)
@@ -108,7 +110,7 @@ def _grade(args, given: list[str], paths: list[Path]) -> int:
     for path in paths:
         student = _student_of(path, given)
         print(f"grading {path} (learner {student}) ...", flush=True)
-        report = grading.grade(path, sources[path.name], timeout=args.timeout)
+        report = grading.grade(path, sources[path.name], timeout=args.timeout, strict=args.strict)
         table = [("check", "points", "of", "result", "note", "detail")]
         for check in report.checks:
             table.append((check.name, f"{check.points:g}", f"{check.max_points:g}", "ok" if check.ok else "FAILED",
@@ -224,6 +226,9 @@ def parser() -> argparse.ArgumentParser:
                    help="with --instructor: folder of the instructor notebooks to grade with (default notebooks)")
     p.add_argument("--csv", default="grades.csv",
                    help="with --instructor: the CSV file to write (default grades.csv)")
+    p.add_argument("--strict", action="store_true",
+                   help="with --instructor: a check cell the learner deleted scores 0 (default: it is added back "
+                   "and scored on the answers, as nbgrader does with add_missing_cells)")
     p.add_argument("--timeout", type=_seconds, default=300, help="seconds allowed per cell (default 300)")
     p.set_defaults(run=_validate)
 

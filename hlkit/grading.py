@@ -3,7 +3,8 @@
 - ``validate(path)``: run a notebook in a fresh kernel; instructor copies must pass every graded check,
   student copies must fail every one (nbgrader's ``validate`` and ``validate --invert``).
 - ``grade(path, source)``: run a learner's notebook with the check cells of the instructor's SOURCE
-  notebook (hidden tests included; edited check cells restored, deleted ones added back) and score it.
+  notebook (hidden tests included; edited check cells restored, deleted ones added back, or with
+  ``strict`` scored 0) and score it.
 - ``answer_values(path)``: run an instructor notebook and return the values its solutions compute, for
   the release's leak scan.
 
@@ -305,13 +306,15 @@ def restore_checks(submission, source) -> tuple[object, dict[str, str]]:
 
 
 def grade(path: str | os.PathLike, source: str | os.PathLike, *, timeout: int = 300,
-          kernel_name: str = "python3") -> Report:
+          kernel_name: str = "python3", strict: bool = False) -> Report:
     """Grade the learner's notebook at ``path`` with the check cells of the instructor notebook ``source``.
 
     The learner's answer cells run as they are; every graded check cell is the source's (so replacing
     ``hl.check`` or editing a check cell gains nothing, and the hidden tests run). A check cell earns its
     points if it runs without error; an edited one is restored and then scored like any other, a deleted
-    one is added back (it fails unless the hidden tests pass). The kernel runs with NBGRADER_EXECUTION set.
+    one is added back (it fails unless the hidden tests pass). ``strict``: a deleted check cell scores 0
+    whatever the answers (it is still added back and run, so the rest of the notebook runs as without
+    ``strict``). The kernel runs with NBGRADER_EXECUTION set.
     """
     path, source = Path(path), Path(source)
     check_timeout(timeout)
@@ -328,6 +331,8 @@ def grade(path: str | os.PathLike, source: str | os.PathLike, *, timeout: int = 
               if is_check_cell(cell) and HIDDEN_TEST_MARKERS[0] in source_of(cell)}
     for check in report.checks:
         check.note = notes.get(check.name, "")
+        if strict and check.note == "added back":
+            check.points, check.note = 0.0, "deleted: 0 (strict)"
         check.ok = check.points == check.max_points
         if check.name not in hidden:
             check.note = ", ".join(filter(None, [check.note, "no hidden tests"]))

@@ -129,6 +129,15 @@ def history(train_acc, test_acc):
     return h
 
 
+def tiny_slopes():
+    """(the sigmoid's slope p(1 - p) at the output, tanh's slope at layer 2) for lesson 03's x = (-0.5, 1), by numpy."""
+    W1, b1 = np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]]), np.array([0.0, 0.5, -0.5])
+    W2, b2 = np.array([[1.0, -1.0, 0.5], [-0.5, 1.0, 1.0]]), np.array([0.0, 0.25])
+    a2 = np.tanh(W2 @ np.tanh(W1 @ np.array([-0.5, 1.0]) + b1) + b2)
+    p = 1 / (1 + np.exp(-(np.array([2.0, -1.0]) @ a2 + 0.5)))
+    return p * (1 - p), 1 - a2 ** 2
+
+
 CURVES = {"A": history(1.0, 0.86), "B": history(0.64, 0.59), "C": history(0.91, 0.89)}
 _Z4 = np.array([1000.0, 1002.0, 999.0, 1001.5]) - 1002.0   # lesson 02 exercise 4's logits, shifted
 LOG_P4 = _Z4 - np.log(np.exp(_Z4).sum())
@@ -215,6 +224,15 @@ CASES = {
         (lambda: (2 * v("l03_gradient_step", "W3_stepped") - np.array([[2.0, -1.0]]),), "learning rate"),
         (lambda: (np.round(v("l03_gradient_step", "W3_stepped"), 2),), "rounded to 2 decimals"),
     ]),
+    "l03_hidden_gradient": (lambda: (v("l03_hidden_gradient", "dW2_new"),), [
+        (lambda: (v("l03_hidden_gradient", "dW2_new").T,), "transposed"),
+        (lambda: (v("l03_hidden_gradient", "dW2_new").ravel(),), "shape (6,)"),
+        (lambda: (-v("l03_hidden_gradient", "dW2_new"),), "sign"),
+        (lambda: (tiny_slopes()[0] * v("l03_hidden_gradient", "dW2_new"),), "sigmoid's slope kept"),
+        (lambda: (v("l03_hidden_gradient", "dW2_new") / tiny_slopes()[1][:, None],), "tanh's slope missing"),
+        (lambda: (np.round(v("l03_hidden_gradient", "dW2_new"), 3),), "rounded to 3 decimals"),
+        (lambda: (v("l03_output_gradient", "dW3_new").T * v("l03_hidden_gradient", "dW2_new"),), "values different"),
+    ]),
     "l04_smallest_width": (lambda: (scalar("l04_smallest_width", "smallest_width"),), [
         (lambda: (1,), "not the smallest"), (lambda: (2,), "not the smallest"), (lambda: (8,), "not the smallest"),
         (lambda: (2.5,), "whole number"), (lambda: (0,), "1 or more"),
@@ -281,11 +299,11 @@ CASES = {
     ]),
     "l08_weights_left": (lambda: (scalar("l08_weights_left", "weights_left"),), [
         (lambda: (round((2368 + 42) * 0.25),), "includes biases"), (lambda: (1776,), "removed"),
-        (lambda: (600,), "keep a quarter"),
+        (lambda: (600,), "which share"),
     ]),
     "l08_bits_needed": (lambda: tuple(solution("l08_bits_needed")[k] for k in ("bits_needed", "n_bytes")), [
-        (lambda: (3, 1875), "2**k"), (lambda: (5, 3125), "smallest k"), (lambda: (4, 20000), "8 bits"),
-        (lambda: (4, 2000), "bits per weight"),
+        (lambda: (3, 1875), "too few codes"), (lambda: (5, 3125), "fewest bits"), (lambda: (4, 20000), "8 bits"),
+        (lambda: (4, 2000), "all the weights take together"),
     ]),
     "l02_cross_entropy": (lambda: (scalar("l02_cross_entropy", "ce_loss"),), [
         (lambda: (float("nan"),), "too large for a float"),
@@ -409,3 +427,111 @@ def test_answers_as_tensors_and_lists_pass(capsys):
     check.l02_batch_weighted_sums(v("l02_batch_weighted_sums", "Z1_batch").tolist())
     check.l01_neuron_output(round(scalar("l01_neuron_output", "neuron_output"), 5))
     assert capsys.readouterr().out.count("✓") == 3
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every message check.py can print, not only those the wrong answers above reach
+
+
+def message_texts() -> dict[str, list[str]]:
+    """function name -> the texts of every message it can print (the string arguments of its ``fail``, ``_see``,
+    ``passed``, ... calls; an f-string's fields become "{}"), read from check.py's source."""
+    def text(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = text(node.left), text(node.right)
+            return None if left is None or right is None else left + right
+        return None
+
+    found = {}
+    for function in ast.parse(Path(check.__file__).read_text()).body:
+        if isinstance(function, ast.FunctionDef):
+            texts = [text(arg) for call in ast.walk(function) if isinstance(call, ast.Call)
+                     and getattr(call.func, "id", "") in {"fail", "_see", "passed", "_number", "close", "as_array",
+                                                          "_whole", "CheckFailed"}
+                     for arg in [*call.args, *(keyword.value for keyword in call.keywords)]]
+            found[function.name] = [t for t in texts if t and t.strip()]
+    return found
+
+
+# what "code or a formula" looks like in a message: an operator of code, a call, a library name, an assignment,
+# or arithmetic ("a x b", "a * b + c"); lesson 07's method is called "gradient x input", which is its name
+CODE_LIKE = {
+    "operator": r"\*\*|(?<![\w\s])@|\s@\s|\w\[[^\]]*\]",
+    "call": r"\b([A-Za-z_][\w.]*)\((?!s\))[^()]*\)",
+    "library": r"\b(?:np|numpy|torch|hl|math)\.\w",
+    "assignment": r"\w\s*=\s*[\w(]",
+    "arithmetic": r"(?:\w+|\([^()]*\))(?:\s(?:x|×|\*|/|\+|-)\s(?:\w+|\([^()]*\))){2,}",
+    "product": r"\w+\s(?:x|×|\*)\s\w+",
+}
+
+
+def code_like(message: str, own_names: set[str]) -> list[str]:
+    """The kinds of code-like formula in ``message``; a call of the learner's own function (an answer such as
+    lesson 04's ``count``) is the learner's code, not the solution's."""
+    message = message.replace("gradient x input", "gradient-times-input")
+    found = []
+    for kind, pattern in CODE_LIKE.items():
+        for match in re.finditer(pattern, message):
+            if kind == "call" and match.group(1) in own_names:
+                continue
+            found.append(f"{kind}: {match.group(0)!r}")
+    return found
+
+
+def test_code_like_finds_formulas():
+    """The detector itself: the hints this suite once let through are caught, plain guidance is not."""
+    for formula in ["filters x (input channels x 3 x 3) + one bias per filter", "k bits give 2**k codes",
+                    "total bits = weights x bits", "np.log is the natural log", "count layer by layer: X @ W1.T + b1",
+                    "hl.n_params(hl.mlp(hidden)) counts them", "inputs x outputs weights", "W3 - lr * dW3"]:
+        assert code_like(formula, set()), formula
+    for guidance in ["count the weights of one filter first; what multiplies it?", "a (1, 2) array like W3",
+                     "take gradient x input of this one image", "sections 1-2 (One neuron; Activation functions)",
+                     "a 3x3 filter on an 8x8 image", "count(2, 3): a different count"]:
+        assert not code_like(guidance, {"count"}), guidance
+
+
+@pytest.mark.parametrize("name", sorted(check.EXERCISES))
+def test_no_message_a_check_can_print_holds_a_formula_or_the_answer(name):
+    """Every message text of the check (all branches, read from the source), and every message of check.py's
+    shared helpers, holds no code-like formula and none of the forms of the exercise's answer values."""
+    texts = message_texts()
+    shared = [t for helper in ("fail", "as_array", "close", "answered", "limited", "_number", "_whole")
+              for t in texts[helper]]
+    own = set(lesson_exercises()[name]["answers"])
+    for message in texts[name] + shared:
+        assert not code_like(message, own), f"{name}: {message!r} reads like a formula: {code_like(message, own)}"
+        assert_hides_the_solution(name, message)
+
+
+# whole-number checks: every whole answer in a range wide enough to hold the answer and the usual slips
+WHOLE_ANSWERS = {
+    "l02_n_params": lambda: [(n,) for n in range(0, 400)],
+    "l04_smallest_width": lambda: [(n,) for n in range(0, 65)],
+    "l06_conv_params": lambda: [(n,) for n in range(0, 3000)],
+    "l06_output_size": lambda: [(a, b) for a in range(0, 13) for b in range(0, 13)],
+    "l08_weights_left": lambda: [(n,) for n in range(0, 3000)],
+    "l08_bits_needed": lambda: [(k, 2500) for k in range(0, 13)] + [(4, n) for n in range(0, 25000, 7)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(WHOLE_ANSWERS))
+def test_no_whole_number_answer_draws_out_the_right_one(name, capsys):
+    """Calling a whole-number check with every whole number in a range (the tries reset each time, as if the
+    kernel restarted) prints no message that holds the answer's value or a formula."""
+    messages = set()
+    for args in WHOLE_ANSWERS[name]():
+        check._wrong_in_a_row.clear()
+        try:
+            getattr(check, name)(*args)
+        except check.CheckFailed as failure:
+            messages.add(str(failure))
+    messages.add(capsys.readouterr().out)
+    own = set(lesson_exercises()[name]["answers"])
+    for message in messages:
+        assert_hides_the_solution(name, message)
+        assert not code_like(message, own), message
+    assert len(messages) >= 3 and any("✓" in m for m in messages), messages   # several branches and the right one

@@ -146,3 +146,23 @@ def test_timeout_must_be_positive(timeout, capsys):
     assert exit_.value.code == 2 and "greater than 0" in capsys.readouterr().err
     with pytest.raises(rel.ReleaseError, match="greater than 0"):
         grading.check_timeout(0)
+
+
+def test_strict_scores_a_deleted_check_cell_zero(tmp_path, capsys):
+    """--strict: frank (right answers, check cells deleted) gets 0 instead of full points; erin (edited check
+    cells, restored) and alice keep theirs. Without --instructor it is refused."""
+    folder = submissions(tmp_path)
+    for learner in ("bob", "carol", "dave", "gina"):
+        shutil.rmtree(folder / learner)
+    out = tmp_path / "strict.csv"
+    code = cli.main(["validate", "--instructor", str(folder), "--source", str(tmp_path / "source"),
+                     "--csv", str(out), "--timeout", "120", "--strict"])
+    assert code == 0
+    with out.open() as handle:
+        got = {(r["student"], r["check"]): (float(r["points"]), r["note"]) for r in csv.DictReader(handle)}
+    assert got[("frank", "l99-ex1-check")] == (0.0, "deleted: 0 (strict)")
+    assert got[("frank", "l99-ex2-check")] == (0.0, "deleted: 0 (strict)")
+    assert got[("erin", "l99-ex1-check")] == (2.0, "restored") and got[("alice", "l99-ex2-check")] == (1.0, "")
+    capsys.readouterr()
+    assert cli.main(["validate", "--strict", str(folder)]) == 2
+    assert "--strict: only with --instructor" in capsys.readouterr().err

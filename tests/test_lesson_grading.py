@@ -14,7 +14,7 @@ cell's visible part prints what it grades. Tested here:
   numpy, independently of the notebooks; where an answer comes from a training run in the lesson, lessons 04, 05
   and 07, it is the value the notebook's own solution computes, run in a kernel by ``lesson_answers.py``), and errors
   carry forward where one answer builds on another;
-- a real nbgrader cycle (``generate_assignment`` -> ``autograde``) over lessons 01, 03 and 06 with eight simulated
+- a real nbgrader cycle (``generate_assignment`` -> ``autograde``) over lessons 01, 03, 06 and 08 with eight simulated
   students built from the student copies; every score is asserted, the points come from the notebooks' metadata.
 
 nbgrader is a test dependency (pyproject's ``test`` extra): if it is missing this fails, it does not skip.
@@ -425,7 +425,11 @@ def test_errors_carry_forward():
 # A real nbgrader cycle
 
 ASSIGNMENT = "hlkit"
-CYCLE = ["01", "03", "06"]
+CYCLE = ["01", "03", "06", "08"]
+# lessons whose simulated students (all but alice, who runs the whole lesson) deleted the demonstration cells before
+# the exercises: lesson 08 trains and sweeps two digit networks there (~15 s per run on an idle machine), and its
+# exercises need only numpy; with them, every student's run would repeat that training
+DEMOS_DELETED = {"08"}
 
 # the code each simulated student writes in place of a solution stub, per lesson and exercise (solution grade_id)
 ZEROS = {
@@ -439,6 +443,8 @@ ZEROS = {
     "l06-ex1-solution": "conv_params = 0",
     "l06-ex2-solution": "conv_side = 0\npooled_side = 0",
     "l06-ex3-solution": "vertical_edges = np.zeros((3, 3))",
+    "l08-ex1-solution": "weights_left = 0",
+    "l08-ex2-solution": "bits_needed = 0\nn_bytes = 0",
 }
 PLAUSIBLY_WRONG = {
     "l01-ex1-solution": "neuron_output = float(w @ x + bias)",                       # the activation forgotten
@@ -456,6 +462,8 @@ PLAUSIBLY_WRONG = {
     "l06-ex1-solution": "conv_params = 16 * 8 * 3 * 3",                              # the biases forgotten
     "l06-ex2-solution": "conv_side = 8\npooled_side = conv_side // 2",               # padding assumed, then right
     "l06-ex3-solution": "vertical_edges = horizontal_edges.copy()",                  # not turned
+    "l08-ex1-solution": "weights_left = round((64 * 32 + 32 * 10) * 0.75)",        # the weights removed, not left
+    "l08-ex2-solution": "bits_needed = int(np.ceil(np.log2(10)))\nn_bytes = 5000 * bits_needed",   # bits, not bytes
 }
 TRANSPOSED = {
     "l01-ex2-solution": "W_combined = (W2 @ W1).T\nb_combined = W2 @ b1 + b2",
@@ -469,6 +477,9 @@ TRANSPOSED = {
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
                          "dW2_new = np.outer(a1_new, W3[0] * (p_new - y_new) * (1 - a2_new ** 2))"),
     "l06-ex3-solution": "vertical_edges = horizontal_edges",
+    # lesson 08's answers are numbers, not arrays: dave gives them as numpy floats of the right values
+    "l08-ex1-solution": "weights_left = np.float64(64 * 32 + 32 * 10) / 4",
+    "l08-ex2-solution": "bits_needed = np.ceil(np.log2(10))\nn_bytes = 5000 * bits_needed / 8",
 }
 CHEAT = '''import sys, types
 import numpy
@@ -498,13 +509,20 @@ def solutions(nb) -> dict:
     return found
 
 
-def fill(student_nb, answers: dict, *, prelude: str = "", edit: int = 0, delete: int = 0, truncate: bool = True):
+def fill(student_nb, answers: dict, *, prelude: str = "", edit: int = 0, delete: int = 0, truncate: bool = True,
+         demos: bool = True):
     """A submission made from the student copy: each solution stub replaced by ``answers[grade_id]`` (the right
     answer where a student gives none; None leaves the stub), ``prelude`` at the top of the first solution cell,
     the first ``edit`` graded cells' sources replaced by a fake pass, the last ``delete`` graded cells deleted,
     and (``truncate``) everything after the last graded cell removed: a student who stopped after the
-    exercises, which keeps the cycle fast."""
+    exercises, which keeps the cycle fast. ``demos=False`` also deletes every code cell before the first
+    exercise but the first (the imports): a student who removed the lesson's demonstrations (allowed: only
+    exercise cells are locked)."""
     nb = nbformat.from_dict(student_nb)
+    if not demos:
+        first_solution = next(i for i, c in enumerate(nb.cells) if meta(c).get("solution"))
+        code = [i for i, c in enumerate(nb.cells[:first_solution]) if c.cell_type == "code"]
+        nb.cells = [c for i, c in enumerate(nb.cells) if i not in code[1:]]
     first = True
     for cell in nb.cells:
         gid = meta(cell).get("grade_id")
@@ -533,11 +551,11 @@ def expected_students(lesson: str, source_nb) -> dict:
     right = solutions(source_nb)
     ids = list(graded(source_nb))
     full_for = {   # per lesson: the graded cells a plausibly wrong / transposed submission still earns
-        "wrong": {"01": {"l01-ex2-weights"}, "03": {"l03-ex3-check"}, "06": {"l06-ex2-pooled-side"}},
+        "wrong": {"01": {"l01-ex2-weights"}, "03": {"l03-ex3-check"}, "06": {"l06-ex2-pooled-side"}, "08": set()},
         "transposed": {"01": {"l01-ex1-check", "l01-ex2-bias"}, "03": {"l03-ex1-check"},
-                       "06": {"l06-ex1-check", "l06-ex2-conv-side", "l06-ex2-pooled-side"}},
+                       "06": {"l06-ex1-check", "l06-ex2-conv-side", "l06-ex2-pooled-side"}, "08": set(ids)},
     }
-    return {
+    students = {
         "alice": (right, dict(truncate=False), set(ids)),                                  # all right
         "bob": ({}, {}, set()),                                                            # blank
         "carol": ({**right, **PLAUSIBLY_WRONG}, {}, full_for["wrong"][lesson]),            # plausible mistakes
@@ -547,6 +565,10 @@ def expected_students(lesson: str, source_nb) -> dict:
         "grace": (ZEROS, dict(delete=len(ids)), set()),                                    # deletes every check cell
         "heidi": (right, dict(edit=1, delete=len(ids) - 1), set(ids)),                     # edits one, deletes the rest
     }
+    if lesson in DEMOS_DELETED:
+        for student, (_, options, _) in students.items():
+            options.setdefault("demos", student == "alice")
+    return students
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
@@ -562,7 +584,7 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
-    """A course with lessons 01, 03, 06, released by nbgrader, eight students' submissions autograded."""
+    """A course with lessons 01, 03, 06, 08, released by nbgrader, eight students' submissions autograded."""
     import nbgrader as _  # noqa: F401  (a clear ImportError if the test extra is not installed)
 
     course = tmp_path_factory.mktemp("course")
@@ -624,4 +646,4 @@ def test_autograded_feedback_names_the_slip(graded_course):
     nb = nbformat.read(course / "autograded" / "carol" / ASSIGNMENT / f"{NOTEBOOKS['03']}.ipynb", as_version=4)
     cell = graded(nb)["l03-ex4-check"]
     errors = [output for output in cell.outputs if output.get("output_type") == "error"]
-    assert errors and "p(1 - p) was kept" in errors[0]["evalue"]
+    assert errors and "the sigmoid's slope kept at the output" in errors[0]["evalue"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 
 from .. import train
-from ..data import make_dataset
 from ..arguments import check_bool, check_float
+from ..data import make_dataset
 from . import frames, runner
 from . import settings as S
 from .controls import PairControls

@@ -937,7 +937,8 @@ def l02_cross_entropy(loss) -> None:
         fail("cross-entropy", "the loss of the true class", "the loss of another class",
              _see(name, "classes count from 0: the first logit belongs to class 0"))
     if np.isclose(got, -log_p[y] / np.log(10), rtol=1e-6):
-        fail("cross-entropy", "the natural log", "a base-10 log", _see(name, "np.log is the natural log"))
+        fail("cross-entropy", "the natural log", "a base-10 log",
+             _see(name, "the natural log (base e) is the one cross-entropy uses"))
     if np.isclose(got, -log_p.mean(), rtol=1e-6) or np.isclose(got, -log_p.sum(), rtol=1e-6):
         fail("cross-entropy", "the loss of the true class alone", "a loss over all four classes",
              _see(name, "only the true class's probability enters the loss"))

@@ -189,6 +189,7 @@ function interactions(model, parts, { root, status, boundary, loss }) {
   const legend = document.createElement("div");
   legend.className = "hl-legend";
   legend.id = id + "legend";
+  legend.style.maxWidth = boundary.style.width;   // as wide as the boundary: wider, it pushed the output column down
   boundaryBox.append(legend);
   boundary.setAttribute("aria-describedby", legend.id);
   let focused = null;   // [l, i] of the neuron shown large, or null

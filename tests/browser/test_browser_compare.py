@@ -28,7 +28,8 @@ VIEWS_JS = """() => Array.from(document.querySelectorAll('.hl-live')).map(root =
     for (let i = 0; i < data.length; i += 4) rgb.push(data[i], data[i + 1], data[i + 2]);
   }
   return {status: root.querySelector('.hl-status').textContent, drawn: Number(root.dataset.drawn || 0),
-          canvases: root.querySelectorAll('canvas').length, res, rgb, lossRuns: parts ? parts.lossRuns || 0 : 0};
+          canvases: root.querySelectorAll('canvas.hl-boundary, canvas.hl-loss, canvas.hl-network').length,
+          res, rgb, lossRuns: parts ? parts.lossRuns || 0 : 0};
 })"""
 
 
@@ -80,7 +81,7 @@ def test_both_sides_paint_and_the_loss_plot_holds_two_runs(compare_page, artifac
     page.set_viewport_size({"width": 1366, "height": 768})
     page.evaluate("() => document.querySelector('.hl-live').closest('.widget-vbox').parentElement"
                   ".closest('.widget-vbox').scrollIntoView()")
-    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.hl-live canvas'))
+    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.hl-live .hl-boundary, .hl-live .hl-loss'))
         .concat(Array.from(document.querySelectorAll('.jp-OutputArea button'))).map(e => {
           const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
     page.screenshot(path=str(artifacts / "compare_lab_1366.png"))

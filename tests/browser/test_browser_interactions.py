@@ -78,6 +78,11 @@ A11Y_JS = """() => {
           legend: (root.querySelector('.hl-legend') || {}).textContent || ''};
 }"""
 
+def boundary_label(a11y: dict) -> str:
+    """The boundary canvas's aria-label from A11Y_JS's answer (the network comes first in the page)."""
+    return next(c["label"] for c in a11y["canvases"] if c["cls"] == "hl-boundary")
+
+
 #: counts what changes while a run trains: paints, aria-labels of the boundary, announcements of the live region
 WATCH_JS = """() => {
   const root = document.querySelector('.hl-live');
@@ -319,7 +324,7 @@ def test_editing_a_weight_and_a_bias_changes_the_painted_boundary(ix_page, artif
                             "the status line of the edited network")
     assert drv.status_numbers(page)["epoch"] == SETTINGS["epochs"]
     assert "accuracy train 100.0% / test 100.0%" not in status, status
-    drv.wait_until(lambda: "edited by hand" in page.evaluate(A11Y_JS)["canvases"][0]["label"], SECONDS,
+    drv.wait_until(lambda: "edited by hand" in boundary_label(page.evaluate(A11Y_JS)), SECONDS,
                    "the boundary's label to say it was edited")
 
     # a bias by keyboard: Escape back to the node, Enter opens its editor with the bias field focused
@@ -359,7 +364,7 @@ def test_three_classes_wide_layers_and_more_features(multi_page, artifacts):
     assert names == (["input x1", "input x2", "input x1^2"] + [f"hidden layer 1, neuron {i}" for i in range(1, 9)]
                      + [f"hidden layer 2, neuron {i}" for i in range(1, 5)]
                      + [f"output neuron {i + 1} (class {i})" for i in range(3)]), names
-    got = drv.wait_until(lambda: (lambda a: a if "(done)" in a["canvases"][0]["label"] else None)(
+    got = drv.wait_until(lambda: (lambda a: a if "(done)" in boundary_label(a) else None)(
         page.evaluate(A11Y_JS)), SECONDS, "the final labels")
     labels = {c["cls"]: c["label"] for c in got["canvases"]}
     assert labels["hl-boundary"].endswith("(done), 3 classes"), labels

@@ -81,6 +81,23 @@ def test_pause_control_change_and_close_act_within_a_minibatch_mid_epoch(tmp_pat
         pg.close()
 
 
+def test_step_trains_one_epoch_of_a_big_network_too():
+    # a network above train.SMALL_MODEL waits between minibatches when paused: the epoch step() asks for must not
+    # wait there (it did: the step was taken off the count before the epoch began, and nothing trained)
+    pg = Playground(hidden=[256, 256], epochs=50, batch_size=32)
+    try:
+        started(pg)
+        pg.pause()
+        assert pg.wait(60)
+        at = pg.history.epoch[-1]
+        for n in (1, 2, 3):   # paused mid-epoch: the step ends that epoch; then paused between epochs: one more each
+            pg.step()
+            wait_for(lambda n=n: pg.history.epoch[-1] >= at + n, 120)
+            assert pg.wait(60) and pg.history.epoch[-1] == at + n and "(paused)" in pg.view.status
+    finally:
+        pg.close()
+
+
 def test_a_rerun_cell_closes_the_playground_it_made_before(monkeypatch):
     monkeypatch.setattr(playground_module, "_cell_id", lambda: "cell-1")
     first = Playground(epochs=100_000)

@@ -91,6 +91,7 @@ class Runner:
         self.version = 1                # the run counter: a newer request cancels the run in flight
         self.playing = not live
         self.steps = 0                  # single epochs asked for by step()
+        self._stepping = False          # the epoch being trained was one of them (a pause ends it)
         self.closed = False
         self._redraw = False
         self._served = 0                # the latest version the worker took up
@@ -148,6 +149,7 @@ class Runner:
                 self.playing = playing
             if steps is not None:
                 self.steps = steps
+                self._stepping = self._stepping and steps > 0
             self._redraw = self._redraw or redraw
             self._cond.notify_all()
         if self._thread is None:
@@ -256,7 +258,7 @@ class Runner:
         a big network waits here (it holds no thread guard); a small one finishes its epoch (a few ms)."""
         def interrupted() -> bool:
             self.minibatches += 1
-            if self.version == version and not self.closed and (self.playing or self.steps > 0):
+            if self.version == version and not self.closed and (self.playing or self._stepping):
                 return False          # the common case, without taking the lock
             run = self.run
             if self._cancelled(version) or run is None or run.version != version or run.small \
@@ -268,7 +270,7 @@ class Runner:
             run.lock.release()
             try:
                 with self._cond:      # (an RLock: _frame may take it again)
-                    while not self._cancelled(version) and not (self.playing or self.steps > 0):
+                    while not self._cancelled(version) and not (self.playing or self.steps > 0 or self._stepping):
                         if not drawn or self._redraw:
                             self._redraw, drawn = False, True
                             self._frame(run)
@@ -276,6 +278,9 @@ class Runner:
                         self._busy = False
                         self._cond.notify_all()
                         self._cond.wait()
+                    if not (self.playing or self._stepping) and self.steps > 0:   # paused mid-epoch: the step
+                        self.steps -= 1                                          # asked for is this epoch's end
+                        self._stepping = True
                     self._busy = True
             finally:
                 run.lock.acquire()
@@ -317,11 +322,14 @@ class Runner:
             with self._cond:
                 if self._cancelled(version):
                     return
+                self._stepping = self.steps > 0 and not self.playing
                 if self.steps > 0:
                     self.steps -= 1
                 elif not self.playing:
                     break
-            if not run.advance():
+            advanced = run.advance()
+            self._stepping = False
+            if not advanced:
                 if run.finished and run.history.status != "stopped":
                     with self._cond:
                         self.runs_completed += 1

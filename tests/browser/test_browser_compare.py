@@ -10,6 +10,7 @@ import labdriver as drv
 import nbformat
 import numpy as np
 import pytest
+import servers
 
 NOTEBOOK = "notebooks/compare_check.ipynb"
 SETTINGS = dict(a=dict(hidden=[4]), b=dict(hidden=[4, 4, 4, 4]), dataset="spiral")
@@ -120,3 +121,23 @@ def test_pause_by_keyboard_then_each_side_shows_its_own_run(compare_page, artifa
 def test_no_serious_axe_violation(compare_page):
     assert compare_page.locator(".hl-playground").count() == 1
     assert drv.axe_serious(compare_page) == []
+
+
+def test_no_serious_axe_violation_in_voila(home, served_root, browser, artifacts):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
+    path = served_root / "notebooks" / "compare_voila.ipynb"
+    nbformat.write(nb, path)
+    server = servers.start_voila(path, home / "voila-compare")
+    page = drv.new_tab(browser)
+    try:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(f"{server.url}/", timeout=180_000)
+        drv.wait_until(lambda: [v["drawn"] for v in views(page)] == [1, 1, 1], 180, "hl.compare's three pictures")
+        page.screenshot(path=str(artifacts / "compare_voila_1366.png"))
+        assert drv.axe_serious(page) == []
+    finally:
+        page.close()
+        killed = server.stop()
+    assert not killed, f"processes left after Voila stopped, killed: {killed}"

@@ -60,6 +60,13 @@ class Server:
         sep = "&" if "?" in path else "?"
         return json.loads(_get(f"{self.url}{path}{sep}token={self.token}"))
 
+    def stop_kernels(self) -> None:
+        """Delete every session (its kernel stops): a test's Playground stops training for the next test."""
+        for session in self.api("/api/sessions"):
+            req = urllib.request.Request(f"{self.url}/api/sessions/{session['id']}", method="DELETE",
+                                         headers={"Authorization": f"token {self.token}"})
+            urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 (loopback only)
+
     def wait_ready(self, probe: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -45,12 +45,7 @@ def compare_page(lab, browser, served_root):
     drv.restart_and_run_all(page)
     yield page
     page.close()
-    for session in lab.api("/api/sessions"):
-        import urllib.request
-
-        req = urllib.request.Request(f"{lab.url}/api/sessions/{session['id']}", method="DELETE",
-                                     headers={"Authorization": f"token {lab.token}"})
-        urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 (loopback only)
+    lab.stop_kernels()
 
 
 def views(page) -> list[dict]:

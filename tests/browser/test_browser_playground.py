@@ -42,12 +42,7 @@ def pg_page(lab, browser):
     drv.restart_and_run_all(page)
     yield page
     page.close()
-    for session in lab.api("/api/sessions"):
-        import urllib.request
-
-        req = urllib.request.Request(f"{lab.url}/api/sessions/{session['id']}", method="DELETE",
-                                     headers={"Authorization": f"token {lab.token}"})
-        urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 (loopback only)
+    lab.stop_kernels()
 
 
 def wait_rendered(page, timeout=60.0) -> list[dict]:

@@ -6,10 +6,10 @@ bad input is refused naming the parameter. Assertions are on state, not on time.
 from __future__ import annotations
 
 import importlib
-import threading
 
 import numpy as np
 import pytest
+from waiting import hlkit_threads, wait_for
 
 import hlkit as hl
 from hlkit.playground import Playground, frames
@@ -20,18 +20,6 @@ compare_module = importlib.import_module("hlkit.playground.compare")   # hl.play
 
 DEEP_WIDE = dict(a=dict(hidden=[4]), b=dict(hidden=[4, 4, 4, 4]), dataset="spiral")
 
-
-def hlkit_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hlkit-playground") and t.is_alive()]
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    event = threading.Event()
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        event.wait(0.01)
-    raise AssertionError("condition not reached")
 
 
 def rows(view, name: str) -> np.ndarray:

@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 import pytest
+from waiting import hlkit_threads, wait_for
 
 import hlkit as hl
 from hlkit.data import GENERATORS
@@ -21,18 +22,6 @@ from hlkit.playground import runner as runner_module
 #: the largest settings the controls offer: 10 x 256 neurons, 2000 points, batch size 1 (an epoch of ~1000 steps)
 LARGEST = dict(hidden=[256] * 10, n_points=2000, batch_size=1, epochs=100_000)
 
-
-def hlkit_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hlkit-playground") and t.is_alive()]
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    event = threading.Event()
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        event.wait(0.01)
-    raise AssertionError("condition not reached")
 
 
 @pytest.mark.parametrize("hidden", [[256, 256], [4, 2]])

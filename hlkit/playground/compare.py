@@ -109,6 +109,9 @@ class Compare:
             _by_cell[cell] = self
         self._runner = runner.Runner(pair, make_data=_make_data, on_frame=self._on_frame, on_problem=self._controls.say,
                                      live=live, frame_seconds=frame_seconds, make_run=PairRun)
+        shown = [*self.views.values(), self.loss_view]
+        for view in shown:   # frames slow down while none of the three pictures is on screen
+            view.on_watch = lambda _watched: self._runner.watch(any(v.watched for v in shown))
 
     # -- public API ---------------------------------------------------------------------------------------
 

@@ -80,6 +80,7 @@ class Playground:
             _by_cell[cell] = self
         self._runner = runner.Runner(checked, make_data=self._make_data, on_frame=self._on_frame,
                                      on_problem=self._on_problem, live=live, frame_seconds=frame_seconds)
+        self.view.on_watch = self._runner.watch   # frames slow down while no page shows the pictures
 
     # -- public API ---------------------------------------------------------------------------------------
 

@@ -29,6 +29,10 @@ from ..data import Dataset
 # 1/30 gave ~25 frames/s), and frames take at most half of the worker's time (on a loaded machine a frame can cost
 # 20-30 ms: back to back they would leave no time to train). The page paints on its animation frames (60/s).
 FRAME_SECONDS = 1 / 36
+#: while no page shows the pictures (every view that reported is scrolled away or in a hidden tab), a frame at most
+#: every UNWATCHED_FRAME_SECONDS: training goes on at full speed, the last frame is always drawn, and a view that
+#: comes back asks for a redraw (``Runner.watch``)
+UNWATCHED_FRAME_SECONDS = 0.5
 _numbers = itertools.count(1)
 _alive: weakref.WeakSet = weakref.WeakSet()   # runners with a worker thread, closed at exit
 
@@ -90,6 +94,7 @@ class Runner:
         self.settings = settings
         self.version = 1                # the run counter: a newer request cancels the run in flight
         self.playing = not live
+        self.watched = True             # does a page show the pictures? (frames slow down when not: watch())
         self.steps = 0                  # single epochs asked for by step()
         self._stepping = False          # the epoch being trained was one of them (a pause ends it)
         self.closed = False
@@ -107,8 +112,8 @@ class Runner:
             train.warm_up()   # the first optimizer step in a process costs 1-2 s: keep it out of the run's timing
             self._serve(sync=True)
             return
-        self._serve(sync=True)          # builds the run and draws epoch 0 before the view is shown
-        self.playing = True
+        self.playing = True             # epoch 0 is drawn as the start of the run it is ("training")
+        self._serve(sync=True, draw_only=True)   # builds the run and draws epoch 0 before the view is shown
         self._thread = threading.Thread(target=self._work, name=f"hlkit-playground-{next(_numbers)}", daemon=True)
         _alive.add(self)
         self._thread.start()
@@ -154,6 +159,14 @@ class Runner:
             self._cond.notify_all()
         if self._thread is None:
             self._serve(sync=True)
+
+    def watch(self, watched: bool) -> None:
+        """Whether a page shows the pictures now: when none does, frames come at most every
+        UNWATCHED_FRAME_SECONDS; when one shows them again, the newest state is drawn at once."""
+        with self._cond:
+            was, self.watched = self.watched, bool(watched)
+        if self.watched and not was and not self.closed:
+            self._change(redraw=True)
 
     def edit(self, layer: int, neuron: int, source: int | None, value: float) -> None:
         """Set one parameter of the current model: the weight from neuron ``source`` of the layer before into
@@ -287,9 +300,10 @@ class Runner:
             return self._cancelled(version)
         return interrupted
 
-    def _serve(self, *, sync: bool) -> None:
+    def _serve(self, *, sync: bool, draw_only: bool = False) -> None:
         """Take up the latest request: a new run if asked for, a redraw, and training while playing (a frame at
-        most every ``frame_seconds`` live, once at the end in sync mode). Returns early when cancelled."""
+        most every ``frame_seconds`` live, once at the end in sync mode). Returns early when cancelled.
+        draw_only: only build the run and draw it (a live Playground's first frame, before its worker starts)."""
         with self._cond:
             version, settings = self.version, self.settings
             if not sync and version == self._sync_version:
@@ -305,6 +319,9 @@ class Runner:
         due = 0.0
         if redraw and not sync:
             due = self._paced_frame(run)
+        if draw_only:
+            self._frame(run)
+            return
         try:
             with train.one_thread_if_small(run.model):   # once per run, not per epoch: entering costs ~0.1-2 ms
                 self._train(run, version, sync, due)
@@ -353,7 +370,8 @@ class Runner:
         than this one took again: at least half of the time trains)."""
         start = time.perf_counter()
         self._frame(run)
-        return start + max(self.frame_seconds, 2 * (time.perf_counter() - start))
+        every = self.frame_seconds if self.watched else max(self.frame_seconds, UNWATCHED_FRAME_SECONDS)
+        return start + max(every, 2 * (time.perf_counter() - start))
 
     def _start(self, version: int, settings: dict) -> Run | None:
         try:

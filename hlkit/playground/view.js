@@ -226,6 +226,30 @@ function paintNetwork(model, parts) {
   return true;
 }
 
+// Tells the kernel whether this view is on screen (scrolled into view, its tab shown): while no view is, the kernel
+// draws a frame only now and then (runner.UNWATCHED_FRAME_SECONDS) and trains on; back on screen, it redraws at once.
+function watching(model, root) {
+  const id = Math.random().toString(36).slice(2);
+  let intersecting = true, last = null;
+  const send = (closed = false) => {
+    const visible = intersecting && document.visibilityState !== "hidden";
+    if (!closed && visible === last) return;
+    last = visible;
+    try { model.send({ type: "visible", view: id, visible, closed }); } catch (e) { /* the comm is gone */ }
+  };
+  const observer = typeof IntersectionObserver === "function"
+    ? new IntersectionObserver(entries => { intersecting = entries[entries.length - 1].isIntersecting; send(); })
+    : null;
+  if (observer) observer.observe(root);
+  const onVisibility = () => send();
+  document.addEventListener("visibilitychange", onVisibility);
+  return () => {
+    if (observer) observer.disconnect();
+    document.removeEventListener("visibilitychange", onVisibility);
+    send(true);
+  };
+}
+
 const PICTURES = [
   ["boundary", paintBoundary, ["boundary", "resolution", "points", "labels", "colors", "show_test", "extent"]],
   ["loss", paintLoss, ["loss", "epochs", "loss_b", "names"]],
@@ -280,7 +304,8 @@ function render({ model, el }) {
   }
   model.on("change", schedule);
   paint();
-  return () => { model.off("change", schedule); stopInteractions(); };
+  const stopWatching = watching(model, root);
+  return () => { model.off("change", schedule); stopInteractions(); stopWatching(); };
 }
 
 export default { render };

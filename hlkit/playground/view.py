@@ -63,7 +63,15 @@ class LiveView(anywidget.AnyWidget):
         self._lock = threading.Lock()   # a frame from the worker and one from the caller's thread (retrain)
         self._data = None
         self.on_edit = None             # on_edit(layer, neuron, source, value): the Playground applies an edit
+        self.on_watch = None            # on_watch(watched): whether any page shows the pictures changed
+        self._seen: dict[str, bool] = {}   # each view (page) that said whether it is on screen: is it?
         self.on_msg(self._on_message)
+
+    @property
+    def watched(self) -> bool:
+        """Does a page show the pictures? True until a view says otherwise (a kernel without pages, a page that
+        cannot tell): False only when every view that reported is off screen (scrolled away, hidden tab)."""
+        return not self._seen or any(self._seen.values())
 
     def show(self, frame: frames.Frame, status: str) -> None:
         """Set the traits of ``frame`` in one message (only those that changed are sent)."""
@@ -114,6 +122,9 @@ class LiveView(anywidget.AnyWidget):
         """The page asks to set a weight or bias: {"type": "edit", "id", "layer", "neuron", "source" (None for
         the bias), "value" (the text typed)}. Answers {"type": "edited", "id", "ok", "message"}: what was set, or
         why it was refused (the page shows it beside the field)."""
+        if isinstance(content, dict) and content.get("type") == "visible":
+            self._on_visible(content)
+            return
         if not isinstance(content, dict) or content.get("type") != "edit":
             return
         ok, message = False, ""
@@ -127,6 +138,20 @@ class LiveView(anywidget.AnyWidget):
         except (TypeError, ValueError, RuntimeError) as err:
             message = str(err)
         self.send({"type": "edited", "id": content.get("id"), "ok": ok, "message": message})
+
+    def _on_visible(self, content: dict) -> None:
+        """{"type": "visible", "view": id, "visible": bool, "closed": bool}: a view is on screen or not (closed:
+        gone for good)."""
+        view = content.get("view")
+        if not isinstance(view, str) or not isinstance(content.get("visible"), bool):
+            return
+        before = self.watched
+        if content.get("closed"):
+            self._seen.pop(view, None)
+        else:
+            self._seen[view] = content["visible"]
+        if self.watched != before and self.on_watch is not None:
+            self.on_watch(self.watched)
 
     def painted(self) -> np.ndarray:
         """The boundary image this view was last given, (res, res, 3) uint8, for comparing with the page."""

@@ -21,8 +21,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +52,14 @@ SOCKET_JS = """(() => {
     }
   };
 })();"""
+#: has the run of the network with this many parameters (text as in the status line, "1,234") ended?
+RUN_ENDED_JS = """params => {
+  const texts = [...document.querySelectorAll('.hl-live .hl-status')].map(e => e.textContent);
+  const text = texts.find(t => t.includes('epoch') && t.includes('parameters')) || '';
+  return text.includes(` ${params} parameters`) && !text.includes('(training)');
+}"""
+#: steady state: the same problems trained for a long time, measured over STEADY_WINDOWS windows of STEADY_SECONDS
+STEADY_EPOCHS, STEADY_WINDOWS, STEADY_SECONDS = 100_000, 3, 3.0   # 100,000: the most the Playground takes
 #: the renderer's main-thread time by kind (CDP Performance.getMetrics), seconds
 RENDERER = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
@@ -119,8 +127,8 @@ def one_change(page, profile: str, kernels: str = "") -> dict:
         time.monotonic()
     start = page.evaluate("() => performance.now()")
     drv.press(page, drv.slider(page, "neurons/layer").locator(".noUi-handle"), "ArrowRight")
-    drv.wait_until(lambda: (lambda s: s.get("params") == params and s["state"] != "training")(drv.status_numbers(page)),
-                   120, "the new network's run to end", interval=0.05)
+    # waited for inside the page (every 50 ms): polling from here costs the browser a round trip each time
+    page.wait_for_function(RUN_ENDED_JS, arg=f"{params:,}", polling=50, timeout=120_000)
     wall = time.monotonic() - wall0
     cpu = (cpu_seconds(profile) - cpu0) / wall
     kernel = (kernel_cpu_seconds(kernels) - kernel0) / wall
@@ -164,6 +172,39 @@ def measure(page, profile: str, repeat: int, kernels: str = "") -> list[dict]:
     return results
 
 
+def steady(page, profile: str, kernels: str = "") -> list[dict]:
+    """A long run's live view, away from any slider press: paints per second and CPU over a few windows."""
+    drv.wait_until(lambda: drv.status_numbers(page).get("epoch", 0) > 0, 180, "the long run to train", interval=0.25)
+    results = []
+    for _ in range(STEADY_WINDOWS):
+        paints0, cpu0, kernel0 = len(page.evaluate(LOG_JS)), cpu_seconds(profile), kernel_cpu_seconds(kernels)
+        wall0 = time.monotonic()
+        threading.Event().wait(STEADY_SECONDS)   # a fixed measuring window, not a wait for something to happen
+        wall = time.monotonic() - wall0
+        paints = len(page.evaluate(LOG_JS)) - paints0
+        cpu = cpu_seconds(profile) - cpu0
+        results.append({"fps": paints / wall, "cpu": cpu / wall, "kernel": (kernel_cpu_seconds(kernels) - kernel0) / wall,
+                        "cpu_per_paint": cpu / max(paints, 1)})
+    if "(training)" not in drv.status_line(page):
+        raise RuntimeError("the long run ended while it was measured: raise STEADY_EPOCHS")
+    return results
+
+
+def steady_rows(label: str, where: str, load: str, results: list[dict]) -> list[tuple]:
+    kind = "spiral" if "spiral" in label else "default"
+    values = {key: [r[key] for r in results] for key in results[0]}
+
+    def med(key, scale, unit, digits):
+        v = [x * scale for x in values[key]]
+        return f"{statistics.median(v):.{digits}f}{unit} ({min(v):.{digits}f}-{max(v):.{digits}f})"
+
+    name = f"{where}, {label}, {load}"
+    return [(f"browser steady state: live repaints per second, {name}", med("fps", 1, " fps", 1), TARGETS[kind][2]),
+            (f"browser steady state: Chromium CPU, {name}", med("cpu", 100, " % of a core", 0), "<= 50 %"),
+            (f"details steady state: Chromium CPU per paint, {name}", med("cpu_per_paint", 1000, " ms", 1), ""),
+            (f"details steady state: kernel CPU, {name}", med("kernel", 100, " % of a core", 0), "")]
+
+
 def rows_for(label: str, where: str, load: str, results: list[dict], details: bool = False) -> list[tuple]:
     kind = "spiral" if "spiral" in label else "default"
     first, done, fps = TARGETS[kind]
@@ -205,10 +246,14 @@ def run(repeat: int = 3, *, where=("JupyterLab", "Voila"), problems=tuple(PROBLE
         root.mkdir()
         for i, source in enumerate(PROBLEMS.values()):
             (root / f"problem{i}.ipynb").write_text(json.dumps(notebook(source)))
+            long_run = source[:-1] + (", " if source[-2] != "(" else "") + f"epochs={STEADY_EPOCHS})"
+            (root / f"steady{i}.ipynb").write_text(json.dumps(notebook(long_run)))
         chosen = [(i, label) for i, label in enumerate(PROBLEMS) if label in problems]
         lab = servers.start_lab(root, home / "lab") if "JupyterLab" in where else None
         voila = {i: servers.start_voila(root / f"problem{i}.ipynb", home / f"voila{i}") for i, _ in chosen
                  if "Voila" in where}
+        voila_steady = {i: servers.start_voila(root / f"steady{i}.ipynb", home / f"voila-steady{i}") for i, _ in chosen
+                        if "Voila" in where}
         profile = str(home / "chromium-profile")
         with sync_playwright() as p:
             context = p.chromium.launch_persistent_context(profile, executable_path=str(drv.CHROMIUM), headless=True,
@@ -225,23 +270,29 @@ def run(repeat: int = 3, *, where=("JupyterLab", "Voila"), problems=tuple(PROBLE
                         drv.restart_and_run_all(page)
                         rows += rows_for(label, "JupyterLab", load, measure(page, profile, repeat, str(home)), details)
                         page.close()
-                        for session in lab.api("/api/sessions"):   # shut the kernel down: both cores for the next
-                            request = urllib.request.Request(f"{lab.url}/api/sessions/{session['id']}",
-                                                             method="DELETE",
-                                                             headers={"Authorization": f"token {lab.token}"})
-                            urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 (loopback only)
+                        lab.stop_kernels()
+                        page = drv.new_tab(context)
+                        drv.open_notebook(page, lab, f"steady{i}.ipynb")
+                        drv.restart_and_run_all(page)
+                        rows += steady_rows(label, "JupyterLab", load, steady(page, profile, str(home)))
+                        page.close()
+                        lab.stop_kernels()   # both cores for the next measurement
                     if i in voila:
                         page = drv.new_tab(context)
                         page.goto(f"{voila[i].url}/", timeout=180_000)
                         drv.wait_until(lambda page=page: drv.status_numbers(page), 180, "the Voila page's Playground")
                         rows += rows_for(label, "Voila", load, measure(page, profile, repeat, str(home)), details)
                         page.close()
+                        page = drv.new_tab(context)
+                        page.goto(f"{voila_steady[i].url}/", timeout=180_000)
+                        rows += steady_rows(label, "Voila", load, steady(page, profile, str(home)))
+                        page.close()
                 if burner is not None:
                     burner.kill()
                     burner.wait()
                     burner = None
             context.close()
-        for server in (lab, *voila.values()):
+        for server in (lab, *voila.values(), *voila_steady.values()):
             if server is not None:
                 server.stop()
     finally:

@@ -193,6 +193,57 @@ def focus_state(page) -> dict:
     return page.evaluate(FOCUS_JS)
 
 
+#: records [time, frame] of every paint of the live view into window.hlFrames (emptied by the test between phases)
+FRAMES_JS = """() => {
+  const root = document.querySelector('.hl-live');
+  window.hlFrames = [];
+  new MutationObserver(() => window.hlFrames.push([performance.now(), Number(root.dataset.frame)]))
+    .observe(root, {attributes: true, attributeFilter: ['data-frame']});
+}"""
+#: moves the Playground's cell out of the window (dy pixels) or back (0), as scrolling would
+MOVE_JS = """dy => {
+  document.querySelector('.hl-live').closest('.jp-Cell').style.transform = dy ? `translateY(${dy}px)` : '';
+}"""
+
+
+def frame_gaps(page, n: int) -> list[float]:
+    """Seconds between the next n frames the page paints, from now."""
+    page.evaluate("() => { window.hlFrames = []; }")
+    drv.wait_until(lambda: page.evaluate("() => window.hlFrames.length") >= n + 1, SECONDS, f"{n + 1} frames")
+    times = [t for t, _ in page.evaluate("() => window.hlFrames")]
+    return [(b - a) / 1000 for a, b in itertools.pairwise(times)]
+
+
+def test_frames_slow_down_while_the_playground_is_out_of_sight_and_training_goes_on(ix_page):
+    from hlkit.playground.runner import UNWATCHED_FRAME_SECONDS
+
+    page = ix_page
+    drv.wait_settled(page)
+    page.evaluate(FRAMES_JS)
+    set_epochs(page, 100_000)
+    try:
+        drv.wait_until(lambda: drv.status_numbers(page).get("epochs") == 100_000 and state(page) == "training",
+                       SECONDS, "the long run to train", show=lambda: drv.status_line(page))
+        seen = frame_gaps(page, 6)
+        page.evaluate(MOVE_JS, -20_000)          # out of sight: the page tells the kernel, frames slow down
+        epoch = drv.status_numbers(page)["epoch"]
+        hidden = frame_gaps(page, 5)[2:]          # the first two may have been on their way already
+        trained = drv.status_numbers(page)["epoch"] - epoch
+        page.evaluate(MOVE_JS, 0)                # back: frames as fast as before
+        back = frame_gaps(page, 6)[1:]
+        still = state(page) == "training"
+    finally:
+        page.evaluate(MOVE_JS, 0)
+        set_epochs(page, SETTINGS["epochs"])
+    print(f"frame gaps (s): on screen {seen}, out of sight {hidden}, back {back}; {trained} epochs out of sight")
+    assert still, "the long run ended during the test"
+    assert min(hidden) >= UNWATCHED_FRAME_SECONDS / 2, hidden    # (the messages' own delays vary a little)
+    assert trained > 0
+    assert sorted(back)[len(back) // 2] < UNWATCHED_FRAME_SECONDS / 2, back
+    done = drv.wait_settled(page)
+    assert done["state"] == "done" and done["epoch"] == SETTINGS["epochs"], done
+
+
 def test_hovering_or_focusing_a_neuron_shows_its_map_large(ix_page, artifacts):
     page = ix_page
     drv.wait_settled(page)

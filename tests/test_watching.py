@@ -57,8 +57,9 @@ def test_frames_slow_down_off_screen_while_training_goes_on_and_come_back_on_scr
         wait_for(lambda: len([t for t, _ in pg.frame_log if t > hidden_at]) >= 4, 120)
         times = [t for t, _ in pg.frame_log if t > hidden_at]
         # the first frame may have been due before the message; from then on, one every UNWATCHED_FRAME_SECONDS
+        # (logged as each frame ends: one slow frame makes one gap longer and the next shorter, so the mean)
         gaps = [b - a for a, b in itertools.pairwise(times[1:])]
-        assert min(gaps) >= runner.UNWATCHED_FRAME_SECONDS * 0.8, gaps   # (logged after each frame: durations vary)
+        assert sum(gaps) / len(gaps) >= runner.UNWATCHED_FRAME_SECONDS * 0.8, gaps
         assert pg.history.epoch[-1] > epoch + 10                  # training went on meanwhile
         assert "(training)" in pg.view.status
         pg.pause()

@@ -237,7 +237,8 @@ def test_frames_slow_down_while_the_playground_is_out_of_sight_and_training_goes
         set_epochs(page, SETTINGS["epochs"])
     print(f"frame gaps (s): on screen {seen}, out of sight {hidden}, back {back}; {trained} epochs out of sight")
     assert still, "the long run ended during the test"
-    assert min(hidden) >= UNWATCHED_FRAME_SECONDS / 2, hidden    # (the messages' own delays vary a little)
+    # (a late message makes one gap longer and the next shorter: the mean)
+    assert sum(hidden) / len(hidden) >= UNWATCHED_FRAME_SECONDS * 0.8, hidden
     assert trained > 0
     assert sorted(back)[len(back) // 2] < UNWATCHED_FRAME_SECONDS / 2, back
     done = drv.wait_settled(page)

@@ -1,5 +1,5 @@
 """Package structure: imports run one way (data -> models -> train -> probe -> viz -> playground, and inside the
-playground package settings -> runner -> frames -> view -> controls -> playground -> compare), checked by parsing each
+playground package settings -> runner -> frames -> view -> controls -> front -> playground -> compare), checked by parsing each
 module's source (importing ``hlkit.viz`` would run ``hlkit/__init__``, which imports torch); no private plotly
 API anywhere; plus the test suite's own network guard (conftest.py)."""
 
@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hlkit"
 ORDER = ["arguments", "data", "models", "train", "probe", "viz", "playground"]
 #: the Playground's files, each importing only those before it (and nothing of the package after it)
 PLAYGROUND = ["playground.settings", "playground.runner", "playground.frames", "playground.view",
-              "playground.controls", "playground.playground", "playground.compare", "playground.__init__"]
+              "playground.controls", "playground.front", "playground.playground", "playground.compare",
+              "playground.__init__"]
 
 
 def imports_of(path: Path) -> set[str]:

@@ -16,6 +16,7 @@ from ..data import make_dataset
 from . import frames, runner
 from . import settings as S
 from .controls import PairControls
+from .front import Front
 from .playground import _by_cell, _cell_id
 from .view import LiveView, status_text
 
@@ -75,8 +76,10 @@ class PairRun:
         return True
 
 
-class Compare:
+class Compare(Front):
     """Two networks on the same data and seed, trained side by side; made by ``hl.compare``."""
+
+    _what, _remake = "comparison", "hl.compare(...)"
 
     def __init__(self, a: dict, b: dict, *, live: bool = True, frame_seconds: float = runner.FRAME_SECONDS,
                  **shared):
@@ -141,30 +144,6 @@ class Compare:
         pair = self._runner.run
         return None if pair is None else pair.data
 
-    @property
-    def live(self) -> bool:
-        return self._runner.live
-
-    @property
-    def closed(self) -> bool:
-        return self._runner.closed
-
-    @property
-    def errors(self) -> list[str]:
-        return self._runner.errors
-
-    @property
-    def buttons(self) -> dict:
-        return self._controls.buttons
-
-    @property
-    def problem(self):
-        return self._controls.problem
-
-    @property
-    def widget(self):
-        return self._controls.widget
-
     def figure(self, side: str, name: str = "boundary"):
         """Side "A" or "B"'s picture ``name`` ("boundary", "loss", "network", "neurons") as a plotly figure."""
         if side not in LABELS:
@@ -173,38 +152,10 @@ class Compare:
             raise ValueError("nothing is drawn yet")
         return frames.figure(self.frames[side], name)
 
-    def play(self):
-        self._runner.play()
-
-    def pause(self):
-        self._runner.pause()
-
-    def step(self):
-        self._runner.step()
-
-    def reset(self):
-        self._runner.reset()
-
     def retrain(self) -> dict:
         """Train both from scratch to the end in this thread; returns {"A": History, "B": History}."""
         self._runner.retrain()
         return self.histories
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until the worker has nothing left to do (both runs ended, or paused); True if so."""
-        return self._runner.wait(timeout)
-
-    def close(self) -> None:
-        """Stop training (within a minibatch) and close the widgets. Using it afterwards raises."""
-        self._runner.close()
-        self._controls.close()
-
-    def _check_open(self) -> None:
-        if self._runner.closed:
-            raise RuntimeError("this comparison is closed: make a new one (hl.compare(...)) to train again")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"compare(a={self.differences['A']!r}, b={self.differences['B']!r})"

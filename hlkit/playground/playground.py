@@ -16,6 +16,7 @@ from ..data import Dataset, from_csv, make_dataset
 from . import frames, runner
 from . import settings as S
 from .controls import Controls
+from .front import Front
 from .view import LiveView, status_text
 
 #: the Playground made by each notebook cell (JupyterLab's cell id): running the cell again closes the old one
@@ -36,7 +37,7 @@ def _cell_id() -> str | None:
     return (parent.get("metadata") or {}).get("cellId")
 
 
-class Playground:
+class Playground(Front):
     """An interactive playground: pick data, network and training settings; watch the network learn.
 
     Any setting of ``settings.DEFAULTS`` can be given as a keyword (``Playground(**pg.settings)`` repeats a run
@@ -121,24 +122,12 @@ class Playground:
         return None if self.frame is None else self.frame.grid
 
     @property
-    def live(self) -> bool:
-        return self._runner.live
-
-    @property
-    def closed(self) -> bool:
-        return self._runner.closed
-
-    @property
     def runs_started(self) -> int:
         return self._runner.runs_started
 
     @property
     def runs_completed(self) -> int:
         return self._runner.runs_completed
-
-    @property
-    def errors(self) -> list[str]:
-        return self._runner.errors
 
     @property
     def frame_log(self) -> list[tuple[float, int]]:
@@ -154,24 +143,12 @@ class Playground:
         return self._controls.features
 
     @property
-    def buttons(self) -> dict:
-        return self._controls.buttons
-
-    @property
-    def problem(self):
-        return self._controls.problem
-
-    @property
     def note(self):
         return self._controls.note
 
     @property
     def upload(self):
         return self._controls.upload
-
-    @property
-    def widget(self):
-        return self._controls.widget
 
     def figure(self, name: str = "boundary"):
         """The picture ``name`` ("boundary", "loss", "network" or "neurons") as a plotly figure (hlkit.viz), made
@@ -230,34 +207,10 @@ class Playground:
         return the History."""
         return self._runner.retrain()
 
-    def play(self):
-        self._runner.play()
-
-    def pause(self):
-        self._runner.pause()
-
-    def step(self):
-        self._runner.step()
-
-    def reset(self):
-        self._runner.reset()
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until the worker has nothing left to do (the latest run ended or is paused); True if so."""
-        return self._runner.wait(timeout)
-
     def close(self) -> None:
         """Stop training (within a minibatch) and close the widgets. Using the Playground afterwards raises."""
-        self._runner.close()
-        self._controls.close()
+        super().close()
         self.view.close()
-
-    def _check_open(self) -> None:
-        if self._runner.closed:
-            raise RuntimeError("this Playground is closed: make a new one (hl.Playground(...)) to train again")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"Playground({', '.join(f'{k}={v!r}' for k, v in self.settings.items())})"

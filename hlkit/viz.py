@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .arguments import check_float, check_int
 from .data import MAX_POINTS, thin
 
 ORANGE, BLUE, WHITE = "#f59322", "#0877bd", "#e8eaeb"
@@ -503,3 +504,86 @@ def loss_curve_data(history, *, show_accuracy: bool = True) -> list[tuple[list, 
     """(x, y) of each trace of ``loss_curves(history)``, in trace order."""
     keys = ["train_loss", "test_loss"] + (["train_acc", "test_acc"] if show_accuracy else [])
     return [(list(history.epoch), _r(getattr(history, k), 4)) for k in keys]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The input plane bent by the hidden layers (lesson 01 §5): a grid of lines and the points, before and after.
+
+def plane_lines(*, n_lines: int = 13, n_points: int = 61, extent: float = 6.0) -> np.ndarray:
+    """A grid of straight lines over the plane [-extent, extent]^2: shape (2, n_lines, n_points, 2), family 0
+    the lines of constant x1 (upright), family 1 the lines of constant x2 (level), each as n_points points."""
+    n_lines, n_points = check_int("n_lines", n_lines, 2, 1000), check_int("n_points", n_points, 2, 1000)
+    extent = check_float("extent", extent, 0.0, 1000.0, low_open=True)
+    ticks = np.linspace(-extent, extent, n_lines)
+    along = np.linspace(-extent, extent, n_points)
+    fixed, moving = np.meshgrid(ticks, along, indexing="ij")                   # (n_lines, n_points) each
+    return np.stack([np.stack([fixed, moving], axis=-1), np.stack([moving, fixed], axis=-1)])
+
+
+def _polyline(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of a family of lines (L, m, 2) as one trace: the lines joined by gaps (NaN)."""
+    gap = np.full((len(lines), 1, 2), np.nan)
+    joined = np.concatenate([lines, gap], axis=1).reshape(-1, 2)[:-1]
+    return _r(joined[:, 0]), _r(joined[:, 1])
+
+
+def bent_plane(lines, lines_hidden, X, H, y, w, b, *, epoch: int | None = None, accuracy: float | None = None,
+               hidden_name: str = "hidden layer", extent: float = 6.0) -> go.Figure:
+    """Two panels side by side: the input plane, and the same plane as a 2-neuron hidden layer sees it.
+
+    lines: grid lines of the plane, shape (2, L, m, 2) (``plane_lines``); lines_hidden: the same lines mapped
+    into the hidden layer, same shape. X: points of shape (n, 2), H: their hidden-layer outputs (n, 2), y: their
+    classes (n,) in {0, 1}. w (2,), b (a number): the output neuron, which says class 1 where w . h + b > 0; its
+    line w . h + b = 0 is drawn in the hidden panel, which spans -1.1 to 1.1 (tanh outputs lie between -1 and 1).
+    epoch, accuracy: the title, "epoch 40, test accuracy 0.975", when given.
+    The traces are always the same 9 in the same order (left: 2 line families, 2 classes; right: the same and the
+    output line), so a live figure only swaps their data (``update_figure``)."""
+    lines, lines_hidden = np.asarray(lines, dtype=np.float64), np.asarray(lines_hidden, dtype=np.float64)
+    X, H, y = np.asarray(X, dtype=np.float64), np.asarray(H, dtype=np.float64), np.asarray(y)
+    w = np.asarray(w, dtype=np.float64)
+    if lines.ndim != 4 or lines.shape[0] != 2 or lines.shape[-1] != 2:
+        raise ValueError(f"lines must have shape (2, n_lines, n_points, 2); got {lines.shape} instead")
+    if lines_hidden.shape != lines.shape:
+        raise ValueError(f"lines_hidden must have the shape of lines, {lines.shape}; got {lines_hidden.shape} instead")
+    if X.ndim != 2 or X.shape[1] != 2 or H.shape != X.shape or y.shape != (len(X),):
+        raise ValueError(f"X and H must have shape (n, 2) and y shape (n,); got {X.shape}, {H.shape} and {y.shape} "
+                         "instead")
+    if w.shape != (2,) or not np.isfinite(w).all():
+        raise ValueError(f"w must be 2 finite numbers, shape (2,); got {w.tolist() if w.size <= 4 else w.shape} instead")
+    b = check_float("b", b)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("the input plane", f"{hidden_name}: the plane bent"))
+    families = (("lines of constant x1", "#7f7f7f"), ("lines of constant x2", "#cc79a7"))   # grey, reddish purple
+    for col, (grid, points, names) in enumerate(((lines, X, ("x1", "x2")), (lines_hidden, H, ("neuron 1", "neuron 2"))),
+                                                 start=1):
+        for family, (name, color) in zip(grid, families, strict=True):
+            gx, gy = _polyline(family)
+            fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", name=name, legendgroup=name, showlegend=col == 1,
+                                     line=dict(color=color, width=1), hoverinfo="skip"), row=1, col=col)
+        for k in (0, 1):
+            sel = y == k
+            fig.add_trace(go.Scatter(
+                x=_r(points[sel, 0]), y=_r(points[sel, 1]), mode="markers", name=f"class {k}", legendgroup=f"class {k}",
+                showlegend=col == 1, marker=dict(color=class_color(k), size=6, line=dict(color="black", width=0.5)),
+                hovertemplate=f"class {k}<br>{names[0]}=%{{x:.2f}}<br>{names[1]}=%{{y:.2f}}<extra></extra>"),
+                row=1, col=col)
+    # the output neuron's line: through the point of the line nearest the origin, along the line's direction
+    length2 = float(w @ w)
+    if length2 > 0:
+        foot, along = -float(b) * w / length2, np.array([-w[1], w[0]]) / np.sqrt(length2)
+        ends = foot + np.outer([-10.0, 10.0], along)
+        line_x, line_y = _r(ends[:, 0]), _r(ends[:, 1])
+    else:   # no weights: the output is b everywhere, there is no line
+        line_x, line_y = np.array([]), np.array([])
+    fig.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", name="output neuron: w · h + b = 0",
+                             line=dict(color="black", dash="dash", width=2), hoverinfo="skip"), row=1, col=2)
+    pad = 0.05 * extent
+    fig.update_xaxes(range=[-extent - pad, extent + pad], title_text="x1", row=1, col=1)
+    fig.update_yaxes(range=[-extent - pad, extent + pad], title_text="x2", scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(range=[-1.1, 1.1], title_text="neuron 1", row=1, col=2)
+    fig.update_yaxes(range=[-1.1, 1.1], title_text="neuron 2", scaleanchor="x2", row=1, col=2)
+    parts = ([f"epoch {epoch}"] if epoch is not None else []) + (
+        [f"test accuracy {accuracy:.3f}"] if accuracy is not None else [])
+    fig.update_layout(title=", ".join(parts) or None, width=900, height=470, plot_bgcolor="white",
+                      margin=dict(l=50, r=20, t=70, b=40), legend=dict(orientation="h", y=-0.15))
+    return fig

@@ -624,7 +624,7 @@ def test_training_a_residual_norm_model_is_torch_adam_on_its_forward_pass():
     losses = []
     for _ in range(5):
         loss = torch.nn.functional.binary_cross_entropy_with_logits(twin(X)[:, 0], y)
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         opt.zero_grad()
         loss.backward()
         opt.step()

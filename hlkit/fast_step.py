@@ -19,8 +19,9 @@ MAX_PARAMS = 20_000     # above this, torch's kernels win over numpy's
 
 
 def supports(model: nn.Module) -> bool:
-    """True for hlkit MLPs in float64 with an activation above and at most MAX_PARAMS weights."""
-    if type(model) is not MLP or model.spec.get("activation") not in ACTIVATIONS:
+    """True for plain hlkit MLPs (no skip connection, no normalisation) in float64 with an activation above and
+    at most MAX_PARAMS weights."""
+    if type(model) is not MLP or not model.plain or model.spec.get("activation") not in ACTIVATIONS:
         return False
     params = list(model.parameters())
     return all(p.dtype == torch.float64 and p.requires_grad for p in params) and sum(

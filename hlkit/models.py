@@ -1,4 +1,5 @@
-"""Networks: the MLP builder (depth, width, activation, input features), the small CNN, parameter counts, files.
+"""Networks: the MLP builder (depth, width, activation, input features, residual connections, layer
+normalisation), the small CNN, parameter counts, files.
 
 Every builder is seeded and leaves the global torch RNG as it found it. Models compute in float64 by
 default, so printed numbers are the same on every CPU (tiny networks are no slower in float64).
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .arguments import check_choice, check_int
+from .arguments import check_bool, check_choice, check_int
 
 MAX_DEPTH = 10
 MAX_WIDTH = 256
@@ -34,6 +35,9 @@ ACTIVATIONS = {
     "elu": nn.ELU,
     "silu": nn.SiLU,
 }
+
+#: what ``mlp(norm=...)`` accepts besides None (no normalisation)
+NORMS = ("layer",)
 
 #: input feature name -> function of the two coordinates (the Playground's seven features). Each is
 #: divided by a fixed scale so it spans about -1..1 on the [-6, 6] plane: inputs of that size train
@@ -71,36 +75,65 @@ class MLP(nn.Module):
 
     ``forward`` returns logits of shape (B, 1) for two classes or (B, n_classes) for more.
     ``spec`` holds the builder's arguments, enough to rebuild it (see ``save`` and ``load``).
+
+    Hidden layer k computes h_k = act(W_k h_{k-1} + b_k) (a *plain* MLP). With ``norm="layer"`` the pre-activation
+    is normalised first, over the layer's own neurons and for each point separately: act(LN(W_k h_{k-1} + b_k)),
+    where LN(z) = (z - mean(z)) / sqrt(var(z) + 1e-5) with no weights of its own. With ``residual`` true, a layer
+    whose input and output widths match adds its input: h_k = h_{k-1} + (that layer's plain or normalised output).
+    ``skips`` says which hidden layers have a skip connection (a tuple of bools, one per hidden layer); ``plain``
+    is true when none has one and nothing is normalised.
     """
 
     def __init__(self, n_inputs: int, hidden: Sequence[int], n_classes: int, activation: str,
-                 features: Sequence[str] | None):
+                 features: Sequence[str] | None, residual: bool = False, norm: str | None = None):
         super().__init__()
         self.features = Features(features) if features else None
         width = len(features) if features else n_inputs
         self.hidden = nn.ModuleList()
+        skips = []
         for size in hidden:
             self.hidden.append(nn.Linear(width, size))
+            skips.append(residual and size == width)
             width = size
         self.act = ACTIVATIONS[activation]()
         self.out = nn.Linear(width, 1 if n_classes == 2 else n_classes)
         self.n_classes = n_classes
+        self.skips = tuple(skips)
+        self.norm = norm
+        self.plain = not any(skips) and norm is None
 
     def forward(self, x):
         h = self.features(x) if self.features is not None else x
-        for layer in self.hidden:
-            h = self.act(layer(h))
+        if self.plain:   # the default, kept to one line per layer (tiny nets are overhead-bound)
+            for layer in self.hidden:
+                h = self.act(layer(h))
+        else:
+            for k, layer in enumerate(self.hidden):
+                h = self._block(k, layer, h)
         return self.out(h)
 
+    def _block(self, k: int, layer: nn.Linear, h):
+        z = layer(h)
+        if self.norm == "layer":
+            z = nn.functional.layer_norm(z, z.shape[-1:])
+        return h + self.act(z) if self.skips[k] else self.act(z)
+
     def layer_outputs(self, x) -> list:
-        """Every layer's output for points x: [features, hidden 1, ..., hidden L (after activation), logits]."""
+        """Every layer's output for points x: [features, hidden 1, ..., hidden L (after activation, and after
+        adding the input where the layer has a skip connection), logits]."""
         h = self.features(x) if self.features is not None else x
         outs = [h]
-        for layer in self.hidden:
-            h = self.act(layer(h))
+        for k, layer in enumerate(self.hidden):
+            h = self.act(layer(h)) if self.plain else self._block(k, layer, h)
             outs.append(h)
         outs.append(self.out(h))
         return outs
+
+    def extra_repr(self) -> str:
+        """What makes it more than a plain MLP, in words ('' for a plain one)."""
+        skips = [str(k + 1) for k, skip in enumerate(self.skips) if skip]
+        parts = [f"skip connections around hidden layer{'s' if len(skips) > 1 else ''} {', '.join(skips)}"] if skips else []
+        return " and ".join(parts + (["layer normalisation"] if self.norm == "layer" else []))
 
 
 class CNN(nn.Module):
@@ -141,12 +174,22 @@ def hidden_sizes(depth: int, width: int) -> list[int]:
 
 
 def mlp(hidden: Sequence[int] = (4, 2), *, activation: str = "tanh", n_inputs: int = 2, n_classes: int = 2,
-        features: Sequence[str] | None = None, seed: int = 0, dtype=torch.float64) -> MLP:
+        features: Sequence[str] | None = None, residual: bool = False, norm: str | None = None, seed: int = 0,
+        dtype=torch.float64) -> MLP:
     """Build a seeded MLP.
 
     hidden: neurons per hidden layer, 0-10 layers of 1-256 each (``[]`` = no hidden layer: a linear
     model). activation: one of ``ACTIVATIONS``. features: names from ``FEATURES`` computed from 2-D
     inputs (None = use the raw inputs). Weights start Xavier-uniform, biases at zero.
+
+    residual: True adds a skip connection around every hidden layer whose input and output widths match
+    (h_k = h_{k-1} + act(...)). Layers whose widths differ, such as the first layer from 2 inputs to 8 neurons,
+    stay plain: no projection is added, so the parameter count does not change (``model.skips`` lists which
+    layers have one). norm: None, or "layer" to normalise every hidden layer's pre-activations over its neurons
+    (layer normalisation without learnable gain and shift: no extra parameters, and the same computation in
+    training and evaluation). It needs at least 2 neurons per hidden layer (one neuron would always give 0).
+    Models with either option compute what ``MLP`` describes; code that rebuilds a plain forward pass from the
+    weights (``linear_layers`` and its users: ``probe.weights``, the network picture, LRP, ``scratch``) refuses them.
     """
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
         raise TypeError(f"hidden must be a list of layer widths such as [4, 2]; got {hidden!r} instead")
@@ -169,17 +212,29 @@ def mlp(hidden: Sequence[int] = (4, 2), *, activation: str = "tanh", n_inputs: i
         if n_inputs != 2:
             raise ValueError(f"features work on 2-D points only (n_inputs=2); got n_inputs={n_inputs}")
         features = tuple(features)
+    residual = check_bool("residual", residual)
+    if norm is not None:
+        if not isinstance(norm, str) or norm not in NORMS:
+            raise (ValueError if isinstance(norm, str) else TypeError)(
+                f"norm must be None or one of {', '.join(map(repr, NORMS))}; got {_show(norm)}"
+                f"{'' if isinstance(norm, str) else f' ({type(norm).__name__})'} instead")
+        if hidden and min(hidden) < 2:
+            raise ValueError(f"norm={norm!r} needs at least 2 neurons in every hidden layer (the normalised output "
+                             f"of a single neuron is always 0); got hidden={hidden}")
     spec = dict(kind="mlp", hidden=list(hidden), activation=activation, n_inputs=n_inputs,
                 n_classes=n_classes, features=list(features) if features else None, seed=seed)
+    if residual or norm is not None:   # only when used: a plain model's spec (and saved files) stay as they were
+        spec.update(residual=residual, norm=norm)
     gain = {"relu": nn.init.calculate_gain("relu"), "tanh": nn.init.calculate_gain("tanh"),
             "leaky_relu": nn.init.calculate_gain("leaky_relu", 0.1)}.get(activation, 1.0)
 
     def init(model):
-        for layer in linear_layers(model):
+        for layer in [*model.hidden, model.out]:
             nn.init.xavier_uniform_(layer.weight, gain=gain if layer is not model.out else 1.0)
             nn.init.zeros_(layer.bias)
 
-    return _seeded(lambda: MLP(n_inputs, hidden, n_classes, activation, features), init, seed, dtype, spec)
+    return _seeded(lambda: MLP(n_inputs, hidden, n_classes, activation, features, residual, norm), init, seed, dtype,
+                   spec)
 
 
 def cnn(channels: Sequence[int] = (8, 16), *, image_size: int = 8, n_classes: int = 10, seed: int = 0,
@@ -237,11 +292,17 @@ def dtype_of(model: nn.Module) -> torch.dtype:
 
 
 def linear_layers(model: nn.Module, *, needed_by: str = "this", instead: str = "") -> list[nn.Linear]:
-    """The Linear layers of an MLP built by ``mlp``, in order: each hidden layer, then the output layer. Any other
-    model raises a TypeError saying that ``needed_by`` needs an MLP (``instead``: what to use for other models)."""
+    """The Linear layers of a plain MLP built by ``mlp``, in order: each hidden layer, then the output layer. Any
+    other model raises a TypeError saying that ``needed_by`` needs an MLP (``instead``: what to use for other models).
+    So does an MLP with skip connections or normalisation: its callers rebuild the forward pass as Linear +
+    activation from these layers, which would leave those out."""
     layers = [*getattr(model, "hidden", [None]), getattr(model, "out", None)]   # a CNN has .out but no .hidden
     if any(not isinstance(layer, nn.Linear) for layer in layers):
         raise TypeError(f"{needed_by} needs an MLP built by hlkit.models.mlp{instead}; got {type(model).__name__}")
+    if not getattr(model, "plain", True):
+        raise TypeError(f"{needed_by} needs a plain MLP (Linear + activation layers only); this one has "
+                        f"{model.extra_repr()}, which {needed_by} would leave out. Build it without residual= and "
+                        "norm= to use it here")
     return layers
 
 

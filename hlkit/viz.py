@@ -434,17 +434,34 @@ def capacity_map(values, depths, widths, *, title: str | None = None, value_name
 
 
 def curves(x, series, *, x_title: str = "", y_title: str = "", title: str | None = None, markers: bool = False,
-           log_x: bool = False, log_y: bool = False, dashed=()) -> go.Figure:
+           log_x: bool = False, log_y: bool = False, dashed=(), bands=None) -> go.Figure:
     """Line plot of several named curves over the same x. x: shape (n,). series: {name: values of shape (n,)},
-    drawn in order. dashed: names drawn as dashed lines (e.g. a target curve)."""
+    drawn in order. dashed: names drawn as dashed lines (e.g. a target curve). bands: {name: (low, high)}, each of
+    shape (n,): a shaded band in that series' colour (e.g. the smallest and largest value over seeds around their
+    median); with bands, the series take the colours of ``CLASS_COLORS`` in order."""
     x = np.asarray(x, dtype=np.float64)
+    bands = {} if bands is None else dict(bands)
+    unknown = [name for name in bands if name not in series]
+    if unknown:
+        raise ValueError(f"bands must name series of the plot ({', '.join(map(repr, series))}); got {unknown[0]!r}")
     fig = go.Figure()
-    for name, values in series.items():
+    for i, (name, values) in enumerate(series.items()):
         values = np.asarray(values, dtype=np.float64)
         if values.shape != x.shape:
             raise ValueError(f"series {name!r} must have the shape of x, {x.shape}; got {values.shape} instead")
+        color = CLASS_COLORS[i % len(CLASS_COLORS)] if bands else None
+        if name in bands:
+            low, high = (np.asarray(v, dtype=np.float64) for v in bands[name])
+            if low.shape != x.shape or high.shape != x.shape:
+                raise ValueError(f"bands[{name!r}] must be (low, high) of the shape of x, {x.shape}; got "
+                                 f"{low.shape} and {high.shape} instead")
+            fig.add_trace(go.Scatter(x=_r(np.concatenate([x, x[::-1]])), y=_r(np.concatenate([high, low[::-1]]), 4),
+                                     fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
+                                     name=f"{name} (range)", legendgroup=str(name), showlegend=False,
+                                     hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=_r(x), y=_r(values, 4), name=str(name), mode="lines+markers" if markers else "lines",
-                                 line=dict(dash="dash" if name in dashed else "solid")))
+                                 legendgroup=str(name) if bands else None,
+                                 line=dict(dash="dash" if name in dashed else "solid", color=color)))
     fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear")
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
     fig.update_layout(title=title, width=520, height=320, margin=dict(l=60, r=20, t=40 if title else 20, b=50),

@@ -455,3 +455,179 @@ def test_loading_a_hostile_file_stays_small_in_memory(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     grown_mb = int(out.stdout.strip()) / 1024             # ru_maxrss is in kB on Linux
     assert grown_mb < 100, f"load() grew the process by {grown_mb:.0f} MB"
+
+
+# --- residual connections and layer normalisation -------------------------------------------------------------------
+
+def manual_forward(model, X: np.ndarray, *, residual: bool, norm: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The MLP's forward pass in numpy from its weights, written from the docstring's formulas: z = W h + b,
+    optionally LN(z) = (z - mean) / sqrt(var + 1e-5) over the layer's neurons, a = act(z), h = h + a where the
+    layer's input and output widths match. Returns (logits, [h_1, ..., h_L])."""
+    act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "linear": lambda z: z}[model.spec["activation"]]
+    h, hs = X / 6, []
+    for layer in model.hidden:
+        W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        z = h @ W.T + b
+        if norm:
+            z = (z - z.mean(axis=1, keepdims=True)) / np.sqrt(z.var(axis=1, keepdims=True) + 1e-5)
+        a = act(z)
+        h = h + a if residual and W.shape[0] == W.shape[1] else a
+        hs.append(h)
+    return h @ model.out.weight.detach().numpy().T + model.out.bias.detach().numpy(), hs
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("residual,norm", [(True, None), (False, "layer"), (True, "layer"), (False, None)])
+def test_residual_and_norm_forward_matches_the_formulas(activation, residual, norm):
+    model = models.mlp([8, 8, 8, 5, 5], activation=activation, residual=residual, norm=norm, seed=3)
+    logits, hs = manual_forward(model, POINTS, residual=residual, norm=norm == "layer")
+    outs = model.layer_outputs(torch.as_tensor(POINTS))
+    assert np.allclose(model(torch.as_tensor(POINTS)).detach().numpy(), logits, rtol=0, atol=1e-12)
+    for h, out in zip(hs, outs[1:-1], strict=True):
+        assert np.allclose(out.detach().numpy(), h, rtol=0, atol=1e-12)
+    assert model.skips == ((False, True, True, False, True) if residual else (False,) * 5)
+    assert model.plain == (not residual and norm is None)
+
+
+def test_residual_adds_the_layer_input_to_the_plain_output():
+    """Same seed, same weights: the residual network's hidden layer 2 is its input plus the plain layer's output."""
+    plain, res = models.mlp([6, 6, 6], seed=1), models.mlp([6, 6, 6], residual=True, seed=1)
+    assert same_weights(plain, res) and models.n_params(res) == models.n_params(plain)
+    x = torch.as_tensor(POINTS)
+    h1 = res.layer_outputs(x)[1]
+    assert torch.equal(h1, plain.layer_outputs(x)[1])                       # layer 1 (2 -> 6): no skip
+    h2 = res.layer_outputs(x)[2]
+    assert torch.allclose(h2, h1 + torch.tanh(res.hidden[1](h1)), rtol=0, atol=1e-15)
+    assert not torch.allclose(h2, torch.tanh(res.hidden[1](h1)))             # the input really is added
+    same_width = models.mlp([2, 2], residual=True, seed=0)                    # 2 inputs -> 2 neurons: a skip too
+    assert same_width.skips == (True, True)
+    feats = torch.as_tensor(POINTS) / 6
+    assert torch.allclose(same_width.layer_outputs(torch.as_tensor(POINTS))[1],
+                          feats + torch.tanh(same_width.hidden[0](feats)), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("hidden,n_classes", [([8, 8], 2), ([4, 4, 4], 5), ([16], 3), ([], 2), ([3, 7, 7, 2], 2)])
+def test_residual_and_norm_keep_shapes_and_parameter_counts(hidden, n_classes):
+    for residual, norm in [(True, None), (False, "layer"), (True, "layer")]:
+        model = models.mlp(hidden, residual=residual, norm=norm, n_classes=n_classes)
+        assert models.n_params(model) == expected_mlp_params(2, hidden, n_classes)   # no new parameters
+        outs = model.layer_outputs(torch.as_tensor(POINTS))
+        assert [o.shape[1] for o in outs] == [2, *hidden, 1 if n_classes == 2 else n_classes]
+        assert model(torch.as_tensor(POINTS)).shape == (50, 1 if n_classes == 2 else n_classes)
+
+
+def test_layer_norm_standardises_each_point_over_the_layer():
+    """With the identity as activation, each hidden layer's output is its normalised pre-activation: for every
+    point, mean 0 and (biased) variance var / (var + 1e-5) over the layer's neurons."""
+    model = models.mlp([6, 5], activation="linear", norm="layer", seed=2)
+    x = torch.as_tensor(POINTS)
+    outs = model.layer_outputs(x)
+    for k, layer in enumerate(model.hidden):
+        h = outs[k + 1].detach().numpy()
+        z = layer(outs[k]).detach().numpy()
+        assert np.allclose(h.mean(axis=1), 0, atol=1e-12)
+        var = z.var(axis=1)
+        assert np.allclose(h.var(axis=1), var / (var + 1e-5), rtol=0, atol=1e-12)
+    # the scale of the weights no longer matters to a normalised layer, but for its eps: weights and bias x 100 give
+    # (z - mean) / sqrt(var + 1e-5 / 100^2), the unscaled z with a 10,000x smaller eps
+    scaled = models.mlp([6, 5], activation="linear", norm="layer", seed=2)
+    with torch.no_grad():
+        scaled.hidden[0].weight.mul_(100)
+        scaled.hidden[0].bias.mul_(100)
+    z = model.hidden[0](outs[0]).detach().numpy()
+    expected = (z - z.mean(axis=1, keepdims=True)) / np.sqrt(z.var(axis=1, keepdims=True) + 1e-5 / 100**2)
+    assert np.allclose(scaled.layer_outputs(x)[1].detach().numpy(), expected, rtol=0, atol=1e-9)
+
+
+def test_residual_norm_gradients_agree_with_finite_differences():
+    model = models.mlp([4, 4, 4], activation="tanh", residual=True, norm="layer", seed=5)
+    x = torch.as_tensor(POINTS[:6])
+    params = tuple(model.parameters())
+    names = [n for n, _ in model.named_parameters()]
+
+    def loss(*ps):
+        return torch.func.functional_call(model, dict(zip(names, ps, strict=True)), (x,)).pow(2).sum()
+
+    assert torch.autograd.gradcheck(loss, tuple(p.detach().clone().requires_grad_() for p in params))
+    assert torch.autograd.gradcheck(lambda xx: model(xx).sum(), (x.clone().requires_grad_(),))
+
+
+def test_default_models_are_unchanged_plain_mlps():
+    model = models.mlp([5, 3])
+    assert model.plain and model.skips == (False, False) and model.norm is None
+    assert "residual" not in model.spec and "norm" not in model.spec      # saved files and specs stay as they were
+    assert model.extra_repr() == ""
+    off = models.mlp([5, 3], residual=False, norm=None)
+    assert off.spec == model.spec and same_weights(off, model)
+
+
+def test_residual_and_norm_specs_rebuild_and_round_trip(tmp_path):
+    model = models.mlp([6, 6, 6], activation="relu", residual=True, norm="layer", seed=4)
+    assert model.spec["residual"] is True and model.spec["norm"] == "layer"
+    rebuilt = models.build(model.spec)
+    assert rebuilt.skips == model.skips and rebuilt.norm == "layer" and same_weights(rebuilt, model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01)
+    loaded = models.load(models.save(model, tmp_path / "deep.pt"))
+    assert loaded.spec == model.spec
+    x = torch.as_tensor(POINTS)
+    assert torch.equal(loaded(x), model(x))
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    (dict(residual="yes"), TypeError, r"residual must be True or False; got 'yes' \(str\) instead"),
+    (dict(residual=1), TypeError, r"residual must be True or False; got 1 \(int\) instead"),
+    (dict(norm="batch"), ValueError, r"norm must be None or one of 'layer'; got 'batch' instead"),
+    (dict(norm="Layer"), ValueError, r"norm must be None or one of 'layer'; got 'Layer' instead"),
+    (dict(norm=True), TypeError, r"norm must be None or one of 'layer'; got True \(bool\) instead"),
+    (dict(norm="layer", hidden=[8, 1, 8]), ValueError,
+     r"norm='layer' needs at least 2 neurons in every hidden layer .*; got hidden=\[8, 1, 8\]"),
+])
+def test_residual_and_norm_bad_values_are_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        models.mlp(**{"hidden": [4, 4], **kwargs})
+
+
+def test_code_that_rebuilds_a_plain_forward_pass_refuses_residual_and_norm_models():
+    from hlkit import explain, fast_step, probe, scratch
+
+    for model, has in [(models.mlp([4, 4, 4], residual=True), "skip connections around hidden layers 2, 3"),
+                       (models.mlp([4, 4], norm="layer"), "layer normalisation"),
+                       (models.mlp([4, 4], residual=True, norm="layer"),
+                        "skip connections around hidden layer 2 and layer normalisation")]:
+        assert not fast_step.supports(model)            # hl.train steps it with torch's autograd instead
+        for call, name in [(lambda m: probe.weights(m), "weights()"), (scratch.params_from_torch, "params_from_torch"),
+                           (lambda m: explain.lrp(m, POINTS[:3]), "lrp")]:
+            with pytest.raises(TypeError, match=re.escape(f"{name} needs a plain MLP (Linear + activation layers "
+                                                          f"only); this one has {has}, which {name} would leave out")):
+                call(model)
+        # what works from the model's own forward pass keeps working
+        assert [m.shape[0] for m in probe.neuron_maps(model, resolution=5).maps] == model.spec["hidden"]
+        assert probe.hidden_space(model, POINTS, len(model.hidden)).shape == (50, model.spec["hidden"][-1])
+        assert probe.predict_proba(model, POINTS).shape == (50, 2)
+    assert fast_step.supports(models.mlp([4, 4]))
+    # residual=True where no widths match leaves a plain network, which everything accepts
+    assert models.mlp([4, 2], residual=True).plain and len(probe.weights(models.mlp([4, 2], residual=True))) == 3
+
+
+def test_training_a_residual_norm_model_is_torch_adam_on_its_forward_pass():
+    """hl.train on a residual + layer-norm model = a hand-written full-batch Adam loop on the same loss."""
+    from hlkit import data, train
+
+    dataset = data.make_dataset("spiral", n_points=60, seed=0)
+    model = models.mlp([5, 5, 5], activation="relu", residual=True, norm="layer", seed=1)
+    twin = models.build(model.spec)
+    history = train.train(model, dataset, epochs=5, lr=0.02)
+    X, y = torch.as_tensor(dataset.X_train), torch.as_tensor(dataset.y_train, dtype=torch.float64)
+    opt = torch.optim.Adam(twin.parameters(), lr=0.02)
+    losses = []
+    for _ in range(5):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(twin(X)[:, 0], y)
+        losses.append(float(loss.detach()))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert np.allclose(history.train_loss[:5], losses, rtol=0, atol=1e-10)
+    assert same_weights(model, twin) or all(torch.allclose(a, b, atol=1e-10)
+                                            for a, b in zip(model.parameters(), twin.parameters(), strict=True))

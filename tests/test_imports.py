@@ -1,6 +1,6 @@
 """Package structure: imports run one way (data -> models -> train -> probe -> viz -> playground, and inside the
-playground package settings -> runner -> frames -> view -> controls -> front -> playground -> compare), checked by parsing each
-module's source (importing ``hlkit.viz`` would run ``hlkit/__init__``, which imports torch); no private plotly
+playground package settings -> runner -> frames -> view -> controls -> front -> playground -> compare), checked by
+parsing each module's source (importing ``hlkit.viz`` would run ``hlkit/__init__``, which imports torch); no private plotly
 API anywhere; plus the test suite's own network guard (conftest.py)."""
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Making a trained network cheaper: pruning, quantization, distillation, and what the weights cost to store.
 
 ``prune`` and ``quantize`` return changed copies (the original model is untouched), so a lesson can sweep
-a setting and compare. ``distill`` trains a small student on a teacher's soft targets with the one training loop,
-``hlkit.train``.
+a setting and compare. ``prune_array`` and ``quantize_array`` do the same to one numpy array (what lesson 08's
+exercises 3 and 4 have the learner write), and ``map_weights`` applies any such array function to a model's weights.
+``distill`` trains a small student on a teacher's soft targets with the one training loop, ``hlkit.train``.
 Only weights (Linear matrices and conv filters) are pruned or quantized; biases are few and stay as they are.
 """
 
@@ -50,45 +51,74 @@ class Pruned(NamedTuple):
     removed: float     # fraction of all weights that are now zero
 
 
+def prune_array(values, fraction: float) -> np.ndarray:
+    """Magnitude pruning of one array: a float64 copy of ``values`` (same shape) in which the
+    ``round(fraction * size)`` entries with the smallest |v| are 0; the input is not changed.
+
+    Ranked, not thresholded: exactly that many entries go even when several share the cut-off magnitude (the earlier
+    ones in flat order first); entries that were already 0 count among them.
+    """
+    fraction = check_float("fraction", fraction, 0.0, 1.0)
+    values = np.array(values, dtype=np.float64)   # a copy
+    k = round(fraction * values.size)
+    if k > 0:
+        values.reshape(-1)[np.argsort(np.abs(values).reshape(-1), kind="stable")[:k]] = 0.0
+    return values
+
+
+def map_weights(model: nn.Module, function, *, scope: str = "layer") -> nn.Module:
+    """A copy of ``model`` whose weights (matrices and filters, not biases) are replaced by ``function``'s result.
+
+    function: takes a float64 numpy array and returns one of the same shape (e.g. ``lambda w: prune_array(w, 0.5)``).
+    scope: "layer" calls it on each weight tensor; "global" once on all weights of the network joined into one flat
+    array (so a pruning function ranks them all together).
+    """
+    scope = check_choice("scope", scope, SCOPES)
+    if not callable(function):
+        raise TypeError(f"function must be callable (array in, array of the same shape out); got {type(function).__name__}")
+    changed = copy.deepcopy(model)
+    weights = _weights(changed)
+    arrays = [w.detach().cpu().numpy().astype(np.float64) for w in weights]
+    if scope == "global":
+        joined = np.concatenate([a.reshape(-1) for a in arrays])
+        flat = _same_shape(function(joined.copy()), joined.shape)
+        arrays = np.split(flat, np.cumsum([a.size for a in arrays])[:-1])
+    else:
+        arrays = [_same_shape(function(a.copy()), a.shape) for a in arrays]
+    with torch.no_grad():
+        for w, a in zip(weights, arrays, strict=True):
+            w.copy_(torch.as_tensor(a.reshape(w.shape), dtype=w.dtype))
+    return changed
+
+
+def _same_shape(result, shape) -> np.ndarray:
+    result = np.asarray(result, dtype=np.float64)
+    if result.shape != shape:
+        raise ValueError(f"function must return an array of the shape it was given, {shape}; got shape {result.shape}")
+    return result
+
+
 def prune(model: nn.Module, fraction: float, *, scope: str = "global") -> Pruned:
     """Magnitude pruning: a copy of ``model`` whose smallest weights (by |w|) are set to zero.
 
     fraction: share of the weights to remove, 0 to 1. scope: "global" ranks all weights of the network
     together (layers with small weights lose more); "layer" removes the same fraction from every layer.
     Returns ``Pruned(model, removed)``: the copy and the fraction of weights that are zero in it (at least
-    ``fraction`` up to rounding; weights that were already zero count too).
+    ``fraction`` up to rounding; weights that were already zero count too). Ranked as ``prune_array`` does.
     """
     fraction = check_float("fraction", fraction, 0.0, 1.0)
-    scope = check_choice("scope", scope, SCOPES)
-    pruned = copy.deepcopy(model)
-    weights = _weights(pruned)
-    with torch.no_grad():
-        if scope == "global":
-            magnitudes = torch.cat([w.abs().flatten() for w in weights])
-            k = round(fraction * magnitudes.numel())
-            if k > 0:
-                # rank, not threshold: exactly k weights go even when several share the cut-off magnitude
-                drop = torch.zeros(magnitudes.numel(), dtype=torch.bool)
-                drop[torch.argsort(magnitudes, stable=True)[:k]] = True
-                start = 0
-                for w in weights:
-                    w[drop[start:start + w.numel()].view_as(w)] = 0.0
-                    start += w.numel()
-        else:
-            for w in weights:
-                k = round(fraction * w.numel())
-                if k > 0:
-                    w.view(-1)[torch.argsort(w.abs().flatten(), stable=True)[:k]] = 0.0
+    pruned = map_weights(model, lambda w: prune_array(w, fraction), scope=scope)
     return Pruned(pruned, sparsity(pruned))
 
 
 def quantize_array(values: np.ndarray, bits: int) -> np.ndarray:
-    """Round ``values`` to 2**bits evenly spaced levels from -max|v| to +max|v| (1 bit: -m or +m)."""
+    """Round ``values`` to 2**bits evenly spaced levels from -max|v| to +max|v| (1 bit: -m or +m); a float64 copy of
+    the same shape (the input is not changed); an array of zeros stays zeros."""
     bits = check_int("bits", bits, 1, 16)
-    values = np.asarray(values, dtype=np.float64)
+    values = np.array(values, dtype=np.float64)
     m = float(np.abs(values).max()) if values.size else 0.0
     if m == 0.0:
-        return values.copy()
+        return values
     step = 2 * m / (2 ** bits - 1)
     return -m + np.round((values + m) / step) * step
 
@@ -100,11 +130,7 @@ def quantize(model: nn.Module, bits: int) -> nn.Module:
     takes ``bits`` bits per weight plus one number for the range. Biases keep full precision.
     """
     bits = check_int("bits", bits, 1, 16)
-    quantized = copy.deepcopy(model)
-    with torch.no_grad():
-        for w in _weights(quantized):
-            w.copy_(torch.as_tensor(quantize_array(w.detach().cpu().numpy(), bits), dtype=w.dtype))
-    return quantized
+    return map_weights(model, lambda w: quantize_array(w, bits), scope="layer")
 
 
 FLOAT_BITS = (32, 64)
@@ -132,7 +158,7 @@ class _Tempered(nn.Module):
     """A student seen through temperature T, for distillation: its logits divided by T on the way forward, and
     the gradient reaching its logits multiplied by T² on the way back, so training minimises
     T² · cross-entropy(teacher's softmax(z_t / T), softmax(z_s / T)) (Hinton et al. 2015: the T² keeps the size of
-    the gradients independent of T)."""
+    the gradients roughly the same for every T)."""
 
     def __init__(self, student: nn.Module, temperature: float):
         super().__init__()
@@ -161,12 +187,12 @@ def distill(student: nn.Module, teacher: nn.Module, data: Dataset, *, temperatur
     """Train ``student`` (in place) to imitate ``teacher`` on ``data``'s training inputs, with hlkit.train.
 
     The targets are the teacher's soft targets softmax(teacher logits / T) (rows of probabilities, which the one
-    training loop takes in place of labels); the student's logits are divided by the same T during training and
-    the loss is scaled by T² (the usual distillation loss, with no hard-label term). After training the student is
-    used as it is (T = 1). The test split keeps the true labels, so the history's test accuracy is the student's
-    real score; the history's losses are measured at temperature T. ``options`` go to ``hlkit.train.train``
-    (epochs, lr, batch_size, ...). Returns the History. Student and teacher must take the same inputs, apart from
-    shape: images are flattened for an MLP (student or teacher).
+    training loop takes in place of labels); the student's logits are divided by the same T during training and the
+    loss is scaled by T² (Hinton et al.'s soft-target loss, without their extra hard-label term). After training the
+    student is used as it is (T = 1). The test split keeps the true labels, so the history's test accuracy is the
+    student's real score; the history's losses are measured at temperature T. ``options`` go to
+    ``hlkit.train.train`` (epochs, lr, batch_size, ...). Returns the History. Student and teacher must take the same
+    inputs, apart from shape: images are flattened for an MLP (student or teacher).
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be an hlkit Dataset; got {type(data).__name__}")

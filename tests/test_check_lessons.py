@@ -327,6 +327,108 @@ CASES = {
 }
 
 
+# --- lesson 08, exercises 3 and 4: the learner writes prune(weights, fraction) and quantize(weights, bits). The right
+# answers are written here with numpy (independently of hlkit.compress); the wrong ones are the usual slips.
+
+def l08_prune_right(weights, fraction, *, ties_last=False):
+    """Magnitude pruning of a copy; ``ties_last`` breaks ties the other way (both must pass: any tie order goes)."""
+    out = np.array(weights, dtype=np.float64)
+    flat = out.reshape(-1)
+    order = np.lexsort((-np.arange(flat.size) if ties_last else np.arange(flat.size), np.abs(flat)))
+    flat[order[:round(fraction * flat.size)]] = 0.0
+    return out
+
+
+def l08_pruned_by(key, count=lambda fraction, size: round(fraction * size), copy=True):
+    def prune(weights, fraction):
+        out = np.array(weights, dtype=np.float64) if copy else weights
+        flat = out.reshape(-1)
+        flat[np.argsort(key(flat), kind="stable")[:count(fraction, flat.size)]] = 0.0
+        return out
+    return prune
+
+
+def l08_threshold(weights, fraction):
+    """|w| <= the k-th smallest magnitude: every tie at the cut-off goes too (and fraction 0 removes everything)."""
+    out = np.array(weights, dtype=np.float64)
+    cut = np.sort(np.abs(out), axis=None)[round(fraction * out.size) - 1]
+    out[np.abs(out) <= cut] = 0.0
+    return out
+
+
+def l08_per_row(weights, fraction):
+    return np.stack([l08_prune_right(row, fraction) for row in np.asarray(weights)])
+
+
+def l08_quantize_right(weights, bits, *, step_levels=lambda bits: 2 ** bits - 1, dequantize=True, rounding=np.round):
+    out = np.array(weights, dtype=np.float64)
+    m = np.abs(out).max()
+    if m == 0:
+        return out
+    step = 2 * m / step_levels(bits)
+    level = rounding((out + m) / step)
+    return -m + level * step if dequantize else level
+
+
+def l08_quantize_min_max(weights, bits):
+    w = np.array(weights, dtype=np.float64)
+    low, step = w.min(), (w.max() - w.min()) / (2 ** bits - 1)
+    return w if step == 0 else low + np.round((w - low) / step) * step
+
+
+def l08_quantize_nan_for_zeros(weights, bits):
+    """Right, but divides by a zero range: an array of zeros comes back as NaN."""
+    m = np.abs(weights).max()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = 2 * m / (2 ** bits - 1)
+        return -m + np.round((weights + m) / step) * step
+
+
+def l08_quantize_in_place(weights, bits):
+    weights[...] = l08_quantize_right(weights, bits)
+    return weights
+
+
+CASES.update({
+    "l08_prune": (lambda: (l08_prune_right,), [
+        (lambda: (l08_pruned_by(lambda w: -np.abs(w)),), "the largest removed"),
+        (lambda: (l08_pruned_by(lambda w: w),), "most negative"),
+        (lambda: (l08_pruned_by(np.abs, copy=False),), "changed in place"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction)),), "0 removed"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: round((1 - fraction) * size)),), "fraction kept"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size) + 1),), "off by one"),
+        (lambda: (l08_threshold,), "nothing removed for fraction 0"),
+        (lambda: (lambda w, f: l08_threshold(w, f) if f > 0 else np.array(w, dtype=np.float64),),
+         "every entry at the cut-off magnitude"),
+        (lambda: (l08_per_row,), "within each row"),
+        (lambda: (lambda w, f: l08_prune_right(w, f).ravel(),), "flattened"),
+        (lambda: (lambda w, f: l08_prune_right(w, f).astype(np.float32),), "dtype float64"),
+        (lambda: (lambda w, f: None,), "None"),
+        (lambda: (lambda w, f: np.where(l08_prune_right(w, f) == 0, 0.0, np.abs(w)),), "keep their value and their sign"),
+        (lambda: ("prune",), "a function"),
+    ]),
+    "l08_quantize": (lambda: (l08_quantize_right,), [
+        (lambda: (lambda w, b: l08_quantize_right(w, b, step_levels=lambda bits: 2 ** bits),), "one level more"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b, dequantize=False),), "level numbers"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b, dequantize=False).astype(np.int64),), "level numbers"),
+        (lambda: (l08_quantize_min_max,), "symmetric around 0"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b, rounding=np.floor),), "rounded down"),
+        (lambda: (lambda w, b: np.stack([l08_quantize_right(row, b) for row in np.asarray(w)]),), "a range per row"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b, step_levels=lambda bits: max(bits - 1, 1)),), "as many levels"),
+        (lambda: (l08_quantize_in_place,), "changed in place"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b).astype(np.float32),), "dtype float64"),
+        (lambda: (l08_quantize_nan_for_zeros,), "NaN"),
+        (lambda: (lambda w, b: l08_quantize_right(w, b) + 1e-3,), "values different"),
+    ]),
+})
+
+
+def test_l08_prune_accepts_any_tie_order(capsys):
+    """Exercise 3 asks for exactly the right number of entries removed; which of the tied ones is the learner's choice."""
+    check.l08_prune(lambda w, f: l08_prune_right(w, f, ties_last=True))
+    assert "✓" in capsys.readouterr().out
+
+
 def test_every_check_has_three_wrong_answers():
     assert set(CASES) == set(check.EXERCISES)
     assert all(len(wrong) >= 3 for _, wrong in CASES.values())

@@ -158,3 +158,49 @@ def test_early_exit_counts_the_layers_and_heads_each_input_uses():
         compress.early_exit(model, heads[:1], flat.X_test, threshold=0.5)
     with pytest.raises(TypeError, match="at least 2 hidden layers"):
         compress.exit_heads(hl.mlp([4], n_inputs=64, n_classes=10), flat)
+
+
+def test_prune_array_removes_exactly_the_share_of_smallest_magnitudes_of_a_copy():
+    values = np.array([[0.3, -0.3, 0.3, 0.9], [-0.3, 0.1, 2.0, -0.5]])   # four entries tie at the cut-off
+    before = values.copy()
+    for fraction, zeros in [(0.0, 0), (0.25, 2), (0.5, 4), (1.0, 8)]:
+        out = compress.prune_array(values, fraction)
+        assert out.shape == values.shape and out.dtype == np.float64 and int((out == 0).sum()) == zeros
+        kept = out != 0
+        np.testing.assert_array_equal(out[kept], values[kept])
+        if 0 < zeros < values.size:
+            assert np.abs(values[kept]).min() >= np.abs(values[~kept]).max()
+    np.testing.assert_array_equal(values, before)
+    assert compress.prune_array(values, 0.25)[0, 0] == 0.0   # ties: the earlier entry in flat order goes first
+    with pytest.raises(ValueError, match="fraction"):
+        compress.prune_array(values, -0.1)
+
+
+def test_map_weights_applies_an_array_function_per_layer_or_globally():
+    model = hl.mlp([8, 6], seed=4)
+    for scope in ("global", "layer"):
+        mapped = compress.map_weights(model, lambda w: compress.prune_array(w, 0.4), scope=scope)
+        for a, b in zip(weight_arrays(mapped), weight_arrays(compress.prune(model, 0.4, scope=scope).model), strict=True):
+            np.testing.assert_array_equal(a, b)
+    seen = []
+    compress.map_weights(model, lambda w: seen.append(w.shape) or w, scope="global")
+    assert seen == [(compress.n_weights(model),)]
+    doubled = compress.map_weights(model, lambda w: 2 * w)
+    for a, b in zip(weight_arrays(doubled), weight_arrays(model), strict=True):
+        np.testing.assert_array_equal(a, 2 * b)
+    np.testing.assert_array_equal(doubled.out.bias.detach().numpy(), model.out.bias.detach().numpy())   # biases kept
+    with pytest.raises(ValueError, match="same shape|shape it was given"):
+        compress.map_weights(model, lambda w: w.ravel()[:3])
+    with pytest.raises(TypeError, match="function"):
+        compress.map_weights(model, "prune")
+    with pytest.raises(ValueError, match="scope"):
+        compress.map_weights(model, lambda w: w, scope="neuron")
+
+
+def test_quantize_array_leaves_its_input_and_keeps_zeros():
+    values = np.random.default_rng(1).normal(size=(3, 4))
+    before = values.copy()
+    compress.quantize_array(values, 3)
+    np.testing.assert_array_equal(values, before)
+    zeros = compress.quantize_array(np.zeros((2, 2)), 4)
+    assert zeros.dtype == np.float64 and not zeros.any()

@@ -120,6 +120,40 @@ def mlp_count(depth, width):
 
 L07_W, L07_X = np.array([2.0, -1.0, 0.5]), np.array([1.0, 3.0, -2.0])
 L08_WEIGHTS = 64 * 32 + 32 * 10
+
+
+def l08_prune(weights, fraction, *, by=np.abs, copy=True):
+    """Lesson 08 exercise 3 in numpy: the round(fraction * size) entries of smallest ``by`` set to 0 (of a copy)."""
+    out = np.array(weights, dtype=np.float64) if copy else weights
+    out.reshape(-1)[np.argsort(by(out).reshape(-1), kind="stable")[:round(fraction * out.size)]] = 0.0
+    return out
+
+
+def l08_threshold(weights, fraction):
+    """Every entry with |w| up to the cut-off goes: more than asked when entries tie at the cut-off."""
+    out = np.array(weights, dtype=np.float64)
+    k = round(fraction * out.size)
+    if k:
+        out[np.abs(out) <= np.sort(np.abs(out), axis=None)[k - 1]] = 0.0
+    return out
+
+
+def l08_quantize(weights, bits, *, levels=lambda bits: 2 ** bits, dequantize=True):
+    """Lesson 08 exercise 4 in numpy: the nearest of ``levels(bits)`` evenly spaced values from -max|w| to +max|w|."""
+    w = np.array(weights, dtype=np.float64)
+    m = np.abs(w).max()
+    if m == 0:
+        return w
+    step = 2 * m / (levels(bits) - 1)
+    level = np.round((w + m) / step)
+    return -m + level * step if dequantize else level
+
+
+def l08_quantize_in_place(weights, bits):
+    weights[...] = l08_quantize(weights, bits)
+    return weights
+
+
 VAL_ACC = Solved("05", "val_acc", np.array)
 TOP = Solved("07", "top_pixels", lambda v: np.array(v, dtype=np.int64))
 
@@ -148,6 +182,8 @@ RIGHT = {
     "l07-ex2-check": dict(top_pixels=TOP),
     "l08-ex1-check": dict(weights_left=round(L08_WEIGHTS * (1 - 0.75))),
     "l08-ex2-check": dict(bits_needed=int(np.ceil(np.log2(10))), n_bytes=5000 * int(np.ceil(np.log2(10))) // 8),
+    "l08-ex3-check": dict(prune=l08_prune),
+    "l08-ex4-check": dict(quantize=l08_quantize),
     "l02-ex4-check": dict(ce_loss=float(-L02_LOG_P4[3])),
     "l01-ex3-check": dict(W1_xor=np.full((2, 2), 10.0), b1_xor=np.array([-5.0, -15.0]),
                           W2_xor=np.array([[1.0, -1.0]]), b2_xor=np.array([-1.0])),
@@ -331,6 +367,28 @@ WRONG = {
         "one byte per weight": dict(n_bytes=5000),
         "a bit count as float": dict(bits_needed=3.5),
     },
+    "l08-ex3-check": {
+        "the largest removed": dict(prune=lambda w, f: l08_prune(w, f, by=lambda a: -np.abs(a))),
+        "the most negative removed": dict(prune=lambda w, f: l08_prune(w, f, by=lambda a: a)),
+        "the input changed in place": dict(prune=lambda w, f: l08_prune(w, f, copy=False)),
+        "ranked within each row": dict(prune=lambda w, f: np.stack([l08_prune(row, f) for row in w])),
+        "a threshold (every tie at the cut-off goes)": dict(prune=l08_threshold),
+        "the fraction kept, not removed": dict(prune=lambda w, f: l08_prune(w, 1 - f)),
+        "flattened": dict(prune=lambda w, f: l08_prune(w, f).ravel()),
+        "float32": dict(prune=lambda w, f: l08_prune(w, f).astype(np.float32)),
+        "zeros of the right shape": dict(prune=lambda w, f: np.zeros_like(w)),
+        "not a function": dict(prune=None),
+    },
+    "l08-ex4-check": {
+        "2**bits + 1 levels": dict(quantize=lambda w, b: l08_quantize(w, b, levels=lambda bits: 2 ** bits + 1)),
+        "level numbers, not de-quantized": dict(quantize=lambda w, b: l08_quantize(w, b, dequantize=False)),
+        "levels from min to max": dict(quantize=lambda w, b: (lambda lo, hi: lo + np.round(
+            (w - lo) / ((hi - lo) / (2 ** b - 1))) * ((hi - lo) / (2 ** b - 1)) if hi > lo else w.copy())(w.min(), w.max())),
+        "the input changed in place": dict(quantize=l08_quantize_in_place),
+        "float32": dict(quantize=lambda w, b: l08_quantize(w, b).astype(np.float32)),
+        "NaN for zeros": dict(quantize=lambda w, b: l08_quantize(w, b) if np.abs(w).max() else np.full(w.shape, np.nan)),
+        "zeros of the right shape": dict(quantize=lambda w, b: np.zeros_like(w)),
+    },
     "l02-ex4-check": {
         "overflowed (nan)": dict(ce_loss=float("nan")),
         "the sign": dict(ce_loss=float(L02_LOG_P4[3])),
@@ -371,6 +429,12 @@ def test_every_graded_cell_has_a_hidden_test_and_wrong_answers():
         assert meta(cell).get("points", 0) > 0 and meta(cell).get("locked"), gid
 
 
+# Lesson 08's exercises 3 and 4 hand the learner's function numpy arrays: their hidden tests import numpy afresh and use
+# numpy.array alone, to build those inputs from Python lists; every expected value is computed and compared in plain
+# Python (a replaced numpy function cannot make a wrong function's results equal to the numbers computed there).
+NUMPY_INPUTS = {"l08-ex3-check", "l08-ex4-check"}
+
+
 @pytest.mark.parametrize("grade_id", sorted(RIGHT))
 def test_hidden_test_uses_only_its_own_names(grade_id):
     """No hl, hl.check, np, math: only builtins, names the block assigns, and the exercise's answers."""
@@ -379,7 +443,15 @@ def test_hidden_test_uses_only_its_own_names(grade_id):
     own |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
     own |= {arg.arg for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) for arg in node.args.args}
     loaded = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-    assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)), grade_id
+    imports = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    if grade_id in NUMPY_INPUTS:
+        assert imports == ["import numpy as _np"], grade_id
+        used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == "_np"}
+        assert used == {"array"}, (grade_id, used)
+        own.add("_np")
+    else:
+        assert not imports, grade_id
     assert loaded - own - set(dir(builtins)) == set(ANSWERS[grade_id]), grade_id
 
 
@@ -398,7 +470,8 @@ def test_hidden_test_rejects_a_plausible_wrong_answer(grade_id, mistake):
                                               ("l06-ex3-check", "vertical_edges"), ("l04-ex2-check", "hidden"),
                                               ("l04-ex3-check", "count"), ("l05-ex1-check", "overfit"),
                                               ("l05-ex2-check", "too_strong"), ("l05-ex3-check", "val_acc"),
-                                              ("l07-ex2-check", "top_pixels"), ("l08-ex2-check", "n_bytes")])
+                                              ("l07-ex2-check", "top_pixels"), ("l08-ex2-check", "n_bytes"),
+                                              ("l08-ex3-check", "prune"), ("l08-ex4-check", "quantize")])
 def test_hidden_test_fails_without_an_answer(grade_id, missing):
     answers = {name: value for name, value in RIGHT[grade_id].items() if name != missing}
     with pytest.raises(NameError):
@@ -445,6 +518,8 @@ ZEROS = {
     "l06-ex3-solution": "vertical_edges = np.zeros((3, 3))",
     "l08-ex1-solution": "weights_left = 0",
     "l08-ex2-solution": "bits_needed = 0\nn_bytes = 0",
+    "l08-ex3-solution": "def prune(weights, fraction):\n    return np.zeros_like(weights)",
+    "l08-ex4-solution": "def quantize(weights, bits):\n    return np.zeros_like(weights)",
 }
 PLAUSIBLY_WRONG = {
     "l01-ex1-solution": "neuron_output = float(w @ x + bias)",                       # the activation forgotten
@@ -464,6 +539,13 @@ PLAUSIBLY_WRONG = {
     "l06-ex3-solution": "vertical_edges = horizontal_edges.copy()",                  # not turned
     "l08-ex1-solution": "weights_left = round((64 * 32 + 32 * 10) * 0.75)",        # the weights removed, not left
     "l08-ex2-solution": "bits_needed = int(np.ceil(np.log2(10)))\nn_bytes = 5000 * bits_needed",   # bits, not bytes
+    "l08-ex3-solution": ("def prune(weights, fraction):\n"                          # the largest removed
+                         "    out = weights.copy()\n"
+                         "    out.reshape(-1)[np.argsort(-np.abs(out), axis=None)[:round(fraction * out.size)]] = 0\n"
+                         "    return out"),
+    "l08-ex4-solution": ("def quantize(weights, bits):\n"                           # the level numbers, not de-quantized
+                         "    m = np.abs(weights).max()\n"
+                         "    return np.round((weights + m) / (2 * m / (2 ** bits - 1))) if m else weights.copy()"),
 }
 TRANSPOSED = {
     "l01-ex2-solution": "W_combined = (W2 @ W1).T\nb_combined = W2 @ b1 + b2",
@@ -477,9 +559,19 @@ TRANSPOSED = {
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
                          "dW2_new = np.outer(a1_new, W3[0] * (p_new - y_new) * (1 - a2_new ** 2))"),
     "l06-ex3-solution": "vertical_edges = horizontal_edges",
-    # lesson 08's answers are numbers, not arrays: dave gives them as numpy floats of the right values
+    # lesson 08's exercises 1-2 are numbers, not arrays: dave gives them as numpy floats of the right values
     "l08-ex1-solution": "weights_left = np.float64(64 * 32 + 32 * 10) / 4",
     "l08-ex2-solution": "bits_needed = np.ceil(np.log2(10))\nn_bytes = 5000 * bits_needed / 8",
+    # ... and right functions whose arrays come back flattened (exercise 3) or as float32 (exercise 4): 0 for each
+    "l08-ex3-solution": ("def prune(weights, fraction):\n"
+                         "    out = weights.copy().ravel()\n"
+                         "    out[np.argsort(np.abs(out))[:round(fraction * out.size)]] = 0\n"
+                         "    return out"),
+    "l08-ex4-solution": ("def quantize(weights, bits):\n"
+                         "    m = np.abs(weights).max()\n"
+                         "    step = 2 * m / (2 ** bits - 1)\n"
+                         "    out = -m + np.round((weights + m) / step) * step if m else weights.copy()\n"
+                         "    return out.astype(np.float32)"),
 }
 CHEAT = '''import sys, types
 import numpy
@@ -553,7 +645,8 @@ def expected_students(lesson: str, source_nb) -> dict:
     full_for = {   # per lesson: the graded cells a plausibly wrong / transposed submission still earns
         "wrong": {"01": {"l01-ex2-weights"}, "03": {"l03-ex3-check"}, "06": {"l06-ex2-pooled-side"}, "08": set()},
         "transposed": {"01": {"l01-ex1-check", "l01-ex2-bias"}, "03": {"l03-ex1-check"},
-                       "06": {"l06-ex1-check", "l06-ex2-conv-side", "l06-ex2-pooled-side"}, "08": set(ids)},
+                       "06": {"l06-ex1-check", "l06-ex2-conv-side", "l06-ex2-pooled-side"},
+                       "08": {"l08-ex1-check", "l08-ex2-check"}},
     }
     students = {
         "alice": (right, dict(truncate=False), set(ids)),                                  # all right

@@ -113,6 +113,7 @@ EXERCISES = {
     "l01_xor_by_hand": (3, "section 4 (A linear model against one hidden layer)"),
     "l08_prune": (3, "section 1 (Pruning: remove the smallest weights)"),
     "l08_quantize": (4, "section 2 (Quantization: fewer bits per weight)"),
+    "l06_conv2d_by_hand": (4, "section 2 (What conv2d computes at one position)"),
 }
 
 
@@ -1187,3 +1188,120 @@ def l08_quantize(quantize) -> None:
                         "level"))
     passed("quantize(weights, bits): right on every array tried (1 to 8 bits, matrices, filters, zeros), "
            "and the input left as it was")
+# --- lesson 06, exercise 4 (added after the lessons' sections above) ---
+# Exercise 4's answer is a function. The check runs it on inputs of its own (a seeded generator: neither the lesson's
+# digit nor its Sobel filter, so a function that special-cases them fails) and compares with torch's conv2d, which the
+# exercise asks the learner to match: the check holds no numpy convolution a learner could copy.
+_L06_CASES = [((7, 9), (3, 3)), ((6, 5), (2, 3))]   # (image, filter) shapes: not square, and a filter that is not 3x3
+_L06_LIBRARY_NAMES = {"torch", "conv2d", "scipy", "signal", "convolve", "correlate", "convolve2d", "correlate2d"}
+
+
+def _l06_names(code) -> set[str]:
+    """Every global and attribute name a function's code (nested functions included) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _l06_names(const)
+    return names
+
+
+def _l06_conv2d(image, kernel) -> np.ndarray:
+    """torch's conv2d (no padding, stride 1) of one 2-D image with one 2-D filter, in float64."""
+    import torch
+
+    out = torch.nn.functional.conv2d(torch.as_tensor(image, dtype=torch.float64)[None, None],
+                                     torch.as_tensor(np.ascontiguousarray(kernel), dtype=torch.float64)[None, None])
+    return out[0, 0].numpy()
+
+
+def _l06_call(function, image, kernel):
+    """(what ``function`` returns, None), or (None, the exception it raised): an error of the learner's code is
+    feedback, not a crash of the check."""
+    try:
+        return function(image, kernel), None
+    except Exception as error:   # any error of the learner's code
+        return None, error
+
+
+def l06_conv2d_by_hand(conv2d_by_hand) -> None:
+    """Exercise 4: a function (image of shape (H, W), filter of shape (kh, kw)) -> the feature map conv2d computes
+    without padding and with stride 1, of shape (H - kh + 1, W - kw + 1), float64, written with numpy only."""
+    name, what = "l06_conv2d_by_hand", "conv2d_by_hand"
+    if _unanswered(name, conv2d_by_hand):
+        return
+    if not callable(conv2d_by_hand):
+        fail(what, "a function of an image and a filter", f"a value of type {type(conv2d_by_hand).__name__}",
+             _see(name, "define it with def, taking the image first and the filter second, and returning the map"))
+    if hasattr(conv2d_by_hand, "__code__") and _l06_names(conv2d_by_hand.__code__) & _L06_LIBRARY_NAMES:
+        fail(what, "a convolution written with numpy", "a function that calls a library's convolution",
+             _see(name, "slide the window yourself: one weighted sum per position, with a loop over the positions"))
+    rng = np.random.default_rng(606)
+    for case, (image_shape, kernel_shape) in enumerate(_L06_CASES):
+        image, kernel = rng.normal(size=image_shape), rng.normal(size=kernel_shape)
+        sizes = f"a {image_shape[0]}x{image_shape[1]} image and a {kernel_shape[0]}x{kernel_shape[1]} filter"
+        expected = _l06_conv2d(image, kernel)
+        got, error = _l06_call(conv2d_by_hand, image.copy(), kernel.copy())
+        if error is not None:
+            kind = f"an error ({type(error).__name__})"
+            if case == 1:   # it ran on the 3x3 filter of case 0
+                fail(what, f"a map for {sizes}", f"{kind}, after a 3x3 filter worked",
+                     _see(name, "it works for a 3x3 filter only: read the filter's size from the filter itself"))
+            if isinstance(error, ValueError) and "broadcast" in str(error):
+                fail(what, f"a map for {sizes}", f"{kind}: a window and the filter of different sizes",
+                     _see(name, "near the bottom or right border a window came out smaller than the filter: check "
+                                "where each window starts and ends, and how far the loops run (off by one?)"))
+            if isinstance(error, IndexError):
+                fail(what, f"a map for {sizes}", f"{kind}: an index past the edge",
+                     _see(name, "a loop runs one step too far: the last window must still fit inside the image"))
+            fail(what, f"a map for {sizes}", kind,
+                 _see(name, "run your function on a small array of your own and read the error"))
+        if got is None:
+            fail(what, "a feature map", "nothing (None)", _see(name, "the function must return the map it filled"))
+        if hasattr(got, "detach") or type(got).__module__ != "numpy" or type(got).__name__ != "ndarray":
+            fail(what, "a numpy array", f"a value of type {type(got).__name__}", _see(name, "return a numpy array"))
+        if got.dtype.kind not in "fiu":
+            fail(what, "numbers", f"dtype {got.dtype}", _see(name, "fill the map with the weighted sums"))
+        shape = expected.shape
+        if got.shape != shape:
+            if got.shape == shape[::-1]:
+                fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}: transposed",
+                     _see(name, "rows and columns are swapped: the first index is the row (top to bottom)"))
+            if got.shape == image_shape:
+                fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}, the image's own size",
+                     _see(name, "without padding the window must fit entirely inside the image, so the map is "
+                                "smaller than the image (exercise 2)"))
+            if got.shape == (_L06_IMAGE - kernel_shape[0] + 1, _L06_IMAGE - kernel_shape[1] + 1):
+                fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}: the size for the lesson's 8x8 image",
+                     _see(name, "it works for an 8x8 image only: read the image's size from the image itself"))
+            if case == 1 and got.shape == (image_shape[0] - 2, image_shape[1] - 2):
+                fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}: the size a 3x3 filter gives",
+                     _see(name, "it works for a 3x3 filter only: read the filter's size from the filter itself"))
+            if got.ndim == 2 and all(abs(g - s) <= 1 for g, s in zip(got.shape, shape, strict=True)):
+                fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}: off by one",
+                     _see(name, "count the positions a window has along a row and along a column, as in exercise 2"))
+            fail(what, f"shape {shape} for {sizes}", f"shape {got.shape}",
+                 _see(name, "one number per position where the whole filter fits inside the image"))
+        if got.dtype != np.float64:
+            fail(what, "dtype float64 (as the image)", f"dtype {got.dtype}",
+                 _see(name, "make the map of 64-bit floats, the default of numpy, so that it can match conv2d's"))
+        if not np.isfinite(got).all():
+            fail(what, "finite numbers", "NaN or inf", _see(name, "every position must get its weighted sum"))
+        tol = dict(rtol=1e-9, atol=1e-9)
+        if np.allclose(got, expected, **tol):
+            continue
+        if np.allclose(got, _l06_conv2d(image, kernel[::-1, ::-1]), **tol):
+            fail(what, "the map conv2d computes (the filter as it is)", "the map of the flipped filter",
+                 _see(name, "you turned the filter around: that is a textbook convolution, but conv2d lays the "
+                            "filter on the window as it is (a cross-correlation)"))
+        if np.allclose(got[:-1, :-1], expected[:-1, :-1], **tol):
+            fail(what, "every position filled", "the last row or column not filled (off by one)",
+                 _see(name, "a loop stops one position early: the last window ends at the image's last pixel"))
+        if kernel_shape[0] == kernel_shape[1] and np.allclose(
+                got, _l06_conv2d(image, np.tile(kernel.sum(axis=1), (kernel_shape[0], 1))), **tol):
+            fail(what, "a sum of products entry by entry", "a sum of a matrix product",
+                 _see(name, "multiply each pixel of the window by the weight at the same place, then add them up"))
+        fail(what, f"the map conv2d computes for {sizes}",
+             f"{int((~np.isclose(got, expected, **tol)).sum())} of {got.size} values different",
+             _see(name, "at each position: the window under the filter, multiplied entry by entry with the "
+                        "filter and added up"))
+    passed("conv2d by hand: matches conv2d on images and filters of several sizes")

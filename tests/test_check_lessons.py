@@ -429,6 +429,44 @@ def test_l08_prune_accepts_any_tie_order(capsys):
     assert "✓" in capsys.readouterr().out
 
 
+# --- lesson 06, exercise 4: the answer is a function, conv2d_by_hand(image, kernel); the right one and the wrong
+# ones are written here (numpy's sliding windows, not the notebook's loop)
+def conv_by_windows(image, kernel):
+    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)      # (H - kh + 1, W - kw + 1, kh, kw)
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def conv_loop(image, kernel, *, rows=0, window=0):
+    """A loop that leaves ``rows`` last rows unfilled and takes windows ``window`` rows further down."""
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0] - rows):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r + window:r + window + kh, c:c + kw] * kernel)
+    return out
+
+
+def conv_with_torch(image, kernel):
+    return torch.nn.functional.conv2d(torch.as_tensor(image)[None, None], torch.as_tensor(kernel)[None, None])[0, 0]
+
+
+CASES["l06_conv2d_by_hand"] = (lambda: (conv_by_windows,), [
+    (lambda: (lambda image, kernel: conv_by_windows(image, kernel[::-1, ::-1]),), "flipped filter"),
+    (lambda: (lambda image, kernel: conv_by_windows(image, kernel).T,), "transposed"),
+    (lambda: (lambda image, kernel: conv_by_windows(np.pad(image, 1), kernel),), "the image's own size"),
+    (lambda: (lambda image, kernel: conv_loop(image, kernel, rows=1),), "off by one"),
+    (lambda: (lambda image, kernel: conv_loop(image, kernel, window=1),), "off by one"),
+    (lambda: (lambda image, kernel: conv_by_windows(image, np.resize(kernel, (3, 3))),), "3x3 filter only"),
+    (lambda: (lambda image, kernel: np.zeros((6, 6)),), "8x8 image only"),
+    (lambda: (lambda image, kernel: np.array([[np.sum(image[r:r + 3, c:c + 3] @ kernel) for c in range(
+        image.shape[1] - 2)] for r in range(image.shape[0] - 2)]),), "matrix product"),
+    (lambda: (conv_with_torch,), "library's convolution"),
+    (lambda: (lambda image, kernel: conv_by_windows(image, kernel).astype(np.float32),), "float64"),
+    (lambda: (lambda image, kernel: conv_by_windows(image, kernel).tolist(),), "numpy array"),
+    (lambda: (lambda image, kernel: None,), "nothing"),
+    (lambda: (conv_by_windows(np.ones((8, 8)), SOBEL_X),), "a function"),
+])
+
 def test_every_check_has_three_wrong_answers():
     assert set(CASES) == set(check.EXERCISES)
     assert all(len(wrong) >= 3 for _, wrong in CASES.values())

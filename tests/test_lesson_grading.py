@@ -111,6 +111,17 @@ L02_LOG_P4 = np.array([-2.0, 0.0, -3.0, -0.5]) - np.log(np.exp([-2.0, 0.0, -3.0,
 HORIZONTAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
 
+def conv_windows(image, kernel):
+    """conv2d without padding, stride 1, by numpy's sliding windows (lesson 06 exercise 4's answer, another way)."""
+    return np.einsum("ijkl,kl->ij", np.lib.stride_tricks.sliding_window_view(image, kernel.shape), kernel)
+
+
+def conv_last_row_left(image, kernel):
+    out = conv_windows(image, kernel)
+    out[-1] = 0.0
+    return out
+
+
 def mlp_count(depth, width):
     """Weights and biases of 2 -> width x depth -> 1, counted by hlkit on a built model."""
     from hlkit.models import hidden_sizes, mlp, n_params
@@ -172,6 +183,7 @@ RIGHT = {
     "l06-ex2-conv-side": dict(conv_side=6),
     "l06-ex2-pooled-side": dict(conv_side=6, pooled_side=3),
     "l06-ex3-check": dict(vertical_edges=HORIZONTAL.T.copy()),
+    "l06-ex4-check": dict(conv2d_by_hand=conv_windows),
     "l04-ex1-check": dict(smallest_width=Solved("04", "smallest_width", int)),
     "l04-ex2-check": dict(hidden=Solved("04", "hidden", lambda v: [int(w) for w in v])),
     "l04-ex3-check": dict(count=mlp_count),
@@ -285,6 +297,21 @@ WRONG = {
         "forward difference, right column 0": dict(vertical_edges=np.array([[-1.0, 1.0, 0.0]] * 3)),
         "responds to flat areas": dict(vertical_edges=HORIZONTAL.T + 1),
         "a list, not an array": dict(vertical_edges=HORIZONTAL.T.tolist()),
+    },
+    "l06-ex4-check": {
+        "the flipped filter (a textbook convolution)": dict(conv2d_by_hand=lambda x, k: conv_windows(x, k[::-1, ::-1])),
+        "transposed": dict(conv2d_by_hand=lambda x, k: conv_windows(x, k).T),
+        "padded to the image's size": dict(conv2d_by_hand=lambda x, k: conv_windows(np.pad(x, 1), k)),
+        "the last row not filled": dict(conv2d_by_hand=conv_last_row_left),
+        "3x3 filters only": dict(conv2d_by_hand=lambda x, k: conv_windows(x, np.resize(k, (3, 3)))),
+        "float32": dict(conv2d_by_hand=lambda x, k: conv_windows(x, k).astype(np.float32)),
+        "zeros of the right shape": dict(conv2d_by_hand=lambda x, k: np.zeros_like(conv_windows(x, k))),
+        "right only for an 8x8 image and the Sobel filter": dict(conv2d_by_hand=lambda x, k: conv_windows(x, k) if (
+            x.shape == (8, 8) and np.array_equal(k, HORIZONTAL)) else np.zeros_like(conv_windows(x, k))),
+        "torch's conv2d called": dict(conv2d_by_hand=lambda x, k: __import__("torch").nn.functional.conv2d(
+            __import__("torch").as_tensor(x)[None, None], __import__("torch").as_tensor(k)[None, None])[0, 0].numpy()),
+        "a list, not an array": dict(conv2d_by_hand=lambda x, k: conv_windows(x, k).tolist()),
+        "a map, not a function": dict(conv2d_by_hand=conv_windows(np.ones((8, 8)), HORIZONTAL)),
     },
     "l04-ex1-check": {
         "two neurons": dict(smallest_width=2),
@@ -468,6 +495,7 @@ def test_hidden_test_rejects_a_plausible_wrong_answer(grade_id, mistake):
 
 @pytest.mark.parametrize("grade_id,missing", [("l01-ex1-check", "neuron_output"), ("l03-ex2-check", "dW3_new"),
                                               ("l06-ex3-check", "vertical_edges"), ("l04-ex2-check", "hidden"),
+                                              ("l06-ex4-check", "conv2d_by_hand"),
                                               ("l04-ex3-check", "count"), ("l05-ex1-check", "overfit"),
                                               ("l05-ex2-check", "too_strong"), ("l05-ex3-check", "val_acc"),
                                               ("l07-ex2-check", "top_pixels"), ("l08-ex2-check", "n_bytes"),
@@ -494,6 +522,17 @@ def test_errors_carry_forward():
     run_hidden("l06-ex2-pooled-side", dict(conv_side=None, pooled_side=3))
 
 
+def test_lesson06_function_answer_is_graded_without_trusting_numpy(monkeypatch):
+    """Lesson 06 exercise 4's answer is a function of numpy arrays, so its hidden test looks numpy up to build the
+    inputs; the maps are compared in plain Python, so numpy's comparisons patched to say yes pass no wrong map."""
+    for name in ("allclose", "isclose", "array_equal"):
+        monkeypatch.setattr(np, name, lambda *args, **kwargs: True)
+    monkeypatch.setattr(np.testing, "assert_allclose", lambda *args, **kwargs: None)
+    run_hidden("l06-ex4-check", RIGHT["l06-ex4-check"])
+    with pytest.raises(AssertionError, match="wrong values"):
+        run_hidden("l06-ex4-check", WRONG["l06-ex4-check"]["zeros of the right shape"])
+
+
 # ---------------------------------------------------------------------------------------------------------
 # A real nbgrader cycle
 
@@ -516,11 +555,22 @@ ZEROS = {
     "l06-ex1-solution": "conv_params = 0",
     "l06-ex2-solution": "conv_side = 0\npooled_side = 0",
     "l06-ex3-solution": "vertical_edges = np.zeros((3, 3))",
+    "l06-ex4-solution": ("def conv2d_by_hand(image, kernel):\n"       # zeros of the right shape
+                         "    return np.zeros((image.shape[0] - kernel.shape[0] + 1,\n"
+                         "                     image.shape[1] - kernel.shape[1] + 1))"),
     "l08-ex1-solution": "weights_left = 0",
     "l08-ex2-solution": "bits_needed = 0\nn_bytes = 0",
     "l08-ex3-solution": "def prune(weights, fraction):\n    return np.zeros_like(weights)",
     "l08-ex4-solution": "def quantize(weights, bits):\n    return np.zeros_like(weights)",
 }
+# lesson 06 exercise 4: a learner's loop, with the filter (KERNEL) and the returned map (OUT) to fill in
+CONV_LOOP = """def conv2d_by_hand(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for row in range(out.shape[0]):
+        for col in range(out.shape[1]):
+            out[row, col] = np.sum(image[row:row + kh, col:col + kw] * KERNEL)
+    return OUT"""
 PLAUSIBLY_WRONG = {
     "l01-ex1-solution": "neuron_output = float(w @ x + bias)",                       # the activation forgotten
     "l01-ex2-solution": "W_combined = W2 @ W1\nb_combined = b2.copy()",              # right weights, b1 forgotten
@@ -537,6 +587,7 @@ PLAUSIBLY_WRONG = {
     "l06-ex1-solution": "conv_params = 16 * 8 * 3 * 3",                              # the biases forgotten
     "l06-ex2-solution": "conv_side = 8\npooled_side = conv_side // 2",               # padding assumed, then right
     "l06-ex3-solution": "vertical_edges = horizontal_edges.copy()",                  # not turned
+    "l06-ex4-solution": CONV_LOOP.replace("KERNEL", "kernel[::-1, ::-1]").replace("OUT", "out"),   # flipped filter
     "l08-ex1-solution": "weights_left = round((64 * 32 + 32 * 10) * 0.75)",        # the weights removed, not left
     "l08-ex2-solution": "bits_needed = int(np.ceil(np.log2(10)))\nn_bytes = 5000 * bits_needed",   # bits, not bytes
     "l08-ex3-solution": ("def prune(weights, fraction):\n"                          # the largest removed
@@ -559,6 +610,7 @@ TRANSPOSED = {
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
                          "dW2_new = np.outer(a1_new, W3[0] * (p_new - y_new) * (1 - a2_new ** 2))"),
     "l06-ex3-solution": "vertical_edges = horizontal_edges",
+    "l06-ex4-solution": CONV_LOOP.replace("KERNEL", "kernel").replace("OUT", "out.T"),
     # lesson 08's exercises 1-2 are numbers, not arrays: dave gives them as numpy floats of the right values
     "l08-ex1-solution": "weights_left = np.float64(64 * 32 + 32 * 10) / 4",
     "l08-ex2-solution": "bits_needed = np.ceil(np.log2(10))\nn_bytes = 5000 * bits_needed / 8",

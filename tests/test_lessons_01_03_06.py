@@ -151,8 +151,8 @@ def test_lesson01_xor_needs_two_neurons_and_the_hand_network_solves_it():
 
 
 def test_lesson06_convolution_by_hand_matches_conv2d():
-    """§2: a sum over 3x3 windows (numpy's sliding windows, not the lesson's loop) equals conv2d (cross-correlation,
-    the filter not flipped) in float64, for several channels and filters."""
+    """§2 and exercise 4: a sum over 3x3 windows (numpy's sliding windows, not the exercise's loop) equals conv2d
+    (cross-correlation, the filter not flipped) in float64, for several channels and filters."""
     import torch
 
     rng = np.random.default_rng(4)

@@ -467,6 +467,61 @@ CASES["l06_conv2d_by_hand"] = (lambda: (conv_by_windows,), [
     (lambda: (conv_by_windows(np.ones((8, 8)), SOBEL_X),), "a function"),
 ])
 
+# --- lesson 07, exercise 3: occlusion_map is the learner's own function; the check runs it on images of its own ---
+def occlusion_by_hand(score, image, baseline, *, restore=True, in_place=False):
+    """Occlusion another way than the check's: every one-pixel-covered image as a row of one matrix (restore=False:
+    the slip of leaving each covered pixel covered; in_place=True: covering the caller's own image)."""
+    n = image.size
+    covered = np.repeat(image.reshape(1, -1), n, axis=0)
+    covered[np.tril_indices(n) if not restore else (np.arange(n), np.arange(n))] = baseline
+    full = score(image.copy())
+    if in_place:
+        image[...] = baseline
+    return full - np.array([score(row.reshape(image.shape)) for row in covered]).reshape(image.shape)
+
+
+@cache
+def occlusion_digit():
+    """(score, image, map): an untrained digit MLP's logit for its predicted class on test digit 1, as (8, 8)."""
+    model, image = digit_case()[0], hl.load_digits().X_test[1].reshape(8, 8)
+    target = int(hl.probe.predict_proba(model, image.reshape(1, 64)).argmax())
+    score = lambda x: float(hl.explain.scores(model, x.reshape(1, 64), target=target)[0])  # noqa: E731
+    return score, image, occlusion_by_hand(score, image, 0.0)
+
+
+def occlusion_args(function=occlusion_by_hand, drops=None):
+    score, image, right = occlusion_digit()
+    return function, right if drops is None else drops, score, image
+
+
+CASES["l07_occlusion"] = (lambda: occlusion_args(), [
+    (lambda: occlusion_args(lambda s, x, b: -occlusion_by_hand(s, x, b)), "opposite sign"),
+    (lambda: occlusion_args(lambda s, x, b: occlusion_by_hand(s, x, 0.0)), "baseline argument"),
+    (lambda: occlusion_args(lambda s, x, b: occlusion_by_hand(s, x, b, restore=False)), "forgot to restore"),
+    (lambda: occlusion_args(lambda s, x, b: occlusion_by_hand(s, x, b).T), "transposed"),
+    (lambda: occlusion_args(lambda s, x, b: occlusion_by_hand(s, x, b, in_place=True)), "changed by your function"),
+    (lambda: occlusion_args(lambda s, x, b: s(x) - occlusion_by_hand(s, x, b)), "covered image's score itself"),
+    (lambda: occlusion_args(lambda s, x, b: occlusion_by_hand(s, x.ravel(), b)), "an error"),
+    (lambda: occlusion_args(occlusion_digit()[2]), "a function"),
+    (lambda: occlusion_args(drops=occlusion_digit()[2].ravel()), "shape (8, 8)"),
+    (lambda: occlusion_args(drops=occlusion_by_hand(*occlusion_digit()[:2], 0.5)), "a different map"),
+])
+
+
+def test_l07_occlusion_slips_are_what_they_claim_to_be():
+    """The wrong answers above are the slips they are named for, measured on a linear score, where occlusion is
+    exact: each pixel's drop is its weight times (pixel - baseline); left covered, the drops add up instead."""
+    w, image = np.arange(1.0, 7.0).reshape(2, 3), np.array([[0.0, 0.5, 1.0], [0.25, 0.0, 0.75]])
+    score = lambda x: float((w * x).sum())  # noqa: E731
+    np.testing.assert_allclose(occlusion_by_hand(score, image, 0.3), w * (image - 0.3))
+    np.testing.assert_allclose(occlusion_by_hand(score, image, 0.3, restore=False).ravel(),
+                               np.cumsum((w * (image - 0.3)).ravel()))
+    copy = image.copy()
+    occlusion_by_hand(score, copy, 0.3, in_place=True)
+    assert np.all(copy == 0.3)
+    with pytest.raises(TypeError, match="torch.nn.Module"):   # the exercise's claim: hlkit's occlusion cannot stand in
+        hl.explain.occlusion(score, image[None])
+
 def test_every_check_has_three_wrong_answers():
     assert set(CASES) == set(check.EXERCISES)
     assert all(len(wrong) >= 3 for _, wrong in CASES.values())

@@ -436,6 +436,37 @@ WRONG = {
 }
 
 
+# --- lesson 07, exercise 3: occlusion_map is the learner's own function, which the hidden test runs on images and
+# plain-Python scores of its own; digit_drops (its map of the lesson's digit) is checked for type and shape only ---
+def occlusion_by_numpy(score, image, baseline, *, restore=True, in_place=False):
+    """One pixel covered by ``baseline`` at a time (restore=False: left covered; in_place: the caller's image)."""
+    work, drops, full = (image if in_place else image.copy()), np.zeros(image.shape), score(image.copy())
+    for index in np.ndindex(*image.shape):
+        work[index] = baseline
+        drops[index] = full - score(work)
+        if restore and not in_place:
+            work[index] = image[index]
+    return drops
+
+
+RIGHT["l07-ex3-check"] = dict(occlusion_map=occlusion_by_numpy, digit_drops=np.zeros((8, 8)))
+ANSWERS["l07-ex3-check"] = sorted(RIGHT["l07-ex3-check"])
+WRONG["l07-ex3-check"] = {
+    "the sign of the drop": dict(occlusion_map=lambda s, x, b: -occlusion_by_numpy(s, x, b)),
+    "the baseline not used (covered with 0)": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x, 0.0)),
+    "pixels not restored": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x, b, restore=False)),
+    "the caller's image covered in place": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x, b, in_place=True)),
+    "transposed": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x, b).T),
+    "flattened": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x, b).ravel()),
+    "the covered scores, not the drops": dict(occlusion_map=lambda s, x, b: s(x) - occlusion_by_numpy(s, x, b)),
+    "the score given a flat image": dict(occlusion_map=lambda s, x, b: occlusion_by_numpy(s, x.ravel(), b).reshape(
+        x.shape)),
+    "not a function": dict(occlusion_map=np.zeros((8, 8))),
+    "digit_drops flat": dict(digit_drops=np.zeros(64)),
+    "digit_drops a list": dict(digit_drops=np.zeros((8, 8)).tolist()),
+    "digit_drops whole numbers": dict(digit_drops=np.zeros((8, 8), dtype=np.int64)),
+}
+
 def all_graded():
     return {gid: cell for lesson in NOTEBOOKS for gid, cell in graded(read(lesson)).items()}
 

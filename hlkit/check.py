@@ -115,6 +115,7 @@ EXERCISES = {
     "l08_quantize": (4, "section 2 (Quantization: fewer bits per weight)"),
     "l06_conv2d_by_hand": (4, "section 2 (What conv2d computes at one position)"),
     "l07_occlusion": (3, "section 3 (Three ways to explain a digit)"),
+    "l03_signal_growth": (5, "section 6 (Vanishing and exploding gradients; The starting scale)"),
 }
 
 
@@ -1405,3 +1406,48 @@ def l07_occlusion(occlusion_map, digit_drops, digit_score=None, digit_image=None
             fail("digit_drops", "your function's map of the digit, its class score, covered with white (0)",
                  "a different map", _see(name, "run your function on this digit, with the digit's score and baseline 0"))
     passed("digit_drops: correct")
+# --- lesson 03, exercise 5 (added after the lessons' sections above) ---
+# Lesson 03 exercise 5's network (the notebook states the same): hidden layers of 32 inputs, weights of standard
+# deviation 0.35, relu; the size (root mean square) of hidden layer 1's weighted sums is 1; the size asked: layer 7's
+_L03_FAN_IN, _L03_WEIGHT_STD, _L03_FROM_LAYER, _L03_TO_LAYER = 32, 0.35, 1, 7
+
+
+def l03_signal_growth(size) -> None:
+    """Exercise 5: the expected size (root mean square) of the weighted sums of hidden layer 7 in a relu network whose
+    layers have 32 inputs and weights of standard deviation 0.35, when those of hidden layer 1 have size 1."""
+    name = "l03_signal_growth"
+    what = "size of hidden layer 7's weighted sums"
+    if _unanswered(name, size):
+        return
+    got = as_array(what, size, None, _see(name, "give one number"))
+    if got.size != 1:
+        fail(what, "one number", f"shape {got.shape}", _see(name, "one number: the size of the weighted sums of "
+                                                                  "hidden layer 7"))
+    got = float(got.reshape(()))
+    mean_square_gain = _L03_FAN_IN * _L03_WEIGHT_STD ** 2     # a weighted sum's mean square over its inputs'
+    layers = _L03_TO_LAYER - _L03_FROM_LAYER                   # one factor per layer after hidden layer 1
+    per_layer = np.sqrt(mean_square_gain / 2)                  # relu keeps half of the mean square
+    if not np.isfinite(got) or got <= 0:
+        fail(what, "a positive number", "zero, a negative number or not a number",
+             _see(name, "a root mean square is never negative"))
+    slips = [
+        (np.sqrt(mean_square_gain) ** layers, "relu's halving left out",
+         "relu sets the negative half of the weighted sums to zero, which halves their mean square at every layer"),
+        ((mean_square_gain / 2) ** layers, "a mean square, not its root",
+         "the factor per layer you found multiplies the mean square; the size asked for is its square root"),
+        (per_layer ** (layers + 1), "one layer too many",
+         "count the layers between hidden layer 1 and hidden layer 7: each later layer brings one factor"),
+        (per_layer ** (layers - 1), "one layer too few",
+         "count the layers between hidden layer 1 and hidden layer 7: each later layer brings one factor"),
+        (per_layer, "the factor of a single layer",
+         "the factors of successive layers compound: each layer multiplies the size it receives"),
+        (layers * per_layer, "the factors added",
+         "each layer multiplies the size it receives, so the factors multiply rather than add"),
+        ((np.sqrt(mean_square_gain) / 2) ** layers, "the size halved instead of the mean square",
+         "relu halves the mean square of the weighted sums; their root mean square shrinks by less than half"),
+    ]
+    for value, mistake, hint in slips:
+        if np.isclose(got, value, rtol=1e-6):
+            fail(what, "the size after the layers compound", mistake, _see(name, hint))
+    _number(name, what, got, per_layer ** layers, tol=1e-6,
+            hint="find the factor by which one relu layer multiplies the mean square, then compound it")

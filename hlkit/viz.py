@@ -604,3 +604,92 @@ def bent_plane(lines, lines_hidden, X, H, y, w, b, *, epoch: int | None = None, 
     fig.update_layout(title=", ".join(parts) or None, width=900, height=470, plot_bgcolor="white",
                       margin=dict(l=50, r=20, t=70, b=40), legend=dict(orientation="h", y=-0.15))
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lesson 03: a loss surface with a gradient-descent path on it (arrays of ``hlkit.surface``), and numbers measured
+# on several networks (``hlkit.init_scale``), each drawn as its median with a band from its smallest to its largest.
+
+def _significant(values, digits: int = 4) -> np.ndarray:
+    """Round to ``digits`` significant digits: sizes per layer span 1e-5 to 1e3, which fixed decimals would erase."""
+    v = np.asarray(values, dtype=np.float64)
+    magnitude = np.floor(np.log10(np.abs(np.where(v == 0, 1.0, v))))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return np.round(v * scale) / scale
+
+
+#: loss values labelled on the colour bar of ``loss_surface`` (its colours follow the log of the loss)
+SURFACE_TICKS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def loss_surface(w1, w2, loss, path, *, minimum=None, title: str | None = None) -> go.Figure:
+    """A loss over the plane of two weights as filled contours, and a gradient-descent path on it.
+
+    w1: shape (m,), w2: shape (k,), loss: shape (k, m), row i and column j at (w1[j], w2[i]) (as
+    ``surface.loss_grid``). path: the weights visited, shape (s, 2), the start first. minimum: (w1, w2) of the
+    lowest point, drawn as a star (None: not drawn). The colours follow the log of the loss, so the valley floor
+    keeps its contours. Traces, always these four in this order: contours, path, start, lowest point."""
+    w1, w2 = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)
+    loss, path = np.asarray(loss, dtype=np.float64), np.asarray(path, dtype=np.float64)
+    if loss.shape != (len(w2), len(w1)):
+        raise ValueError(f"loss must have shape (len(w2), len(w1)) = ({len(w2)}, {len(w1)}); got {loss.shape} instead")
+    if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+        raise ValueError(f"path must have shape (steps + 1, 2) with at least the start; got {path.shape} instead")
+    if not (loss > 0).all():
+        raise ValueError("loss must be positive everywhere (a cross-entropy is); got a value <= 0")
+    ticks = [t for t in SURFACE_TICKS if loss.min() <= t <= loss.max()]
+    if len(ticks) < 2:   # a flat surface: label its two ends
+        ticks = [float(f"{loss.min():.3g}"), float(f"{loss.max():.3g}")]
+    best = np.asarray(minimum, dtype=np.float64).reshape(-1) if minimum is not None else np.empty(0)
+    fig = go.Figure([
+        go.Contour(x=_r(w1), y=_r(w2), z=_r(np.log10(loss), 4), text=[[f"{v:.3f}" for v in row] for row in loss],
+                   colorscale="Viridis", ncontours=24, line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
+                   colorbar=dict(title=dict(text="loss", side="right"), thickness=12, len=0.8,
+                                 tickvals=_r(np.log10(ticks), 4), ticktext=[f"{t:g}" for t in ticks]),
+                   hovertemplate="w1=%{x:.2f}<br>w2=%{y:.2f}<br>loss %{text}<extra></extra>", name="loss"),
+        go.Scatter(x=_r(path[:, 0]), y=_r(path[:, 1]), mode="lines+markers", name="gradient descent",
+                   line=dict(color="white", width=2), marker=dict(color=ORANGE, size=6, line=dict(color="black", width=1)),
+                   hovertemplate="step %{pointNumber}<br>w1=%{x:.3f}<br>w2=%{y:.3f}<extra></extra>"),
+        go.Scatter(x=_r(path[:1, 0]), y=_r(path[:1, 1]), mode="markers", name="start",
+                   marker=dict(symbol="square", color="white", size=10, line=dict(color="black", width=2)),
+                   hovertemplate="start<br>w1=%{x:.3f}<br>w2=%{y:.3f}<extra></extra>"),
+        go.Scatter(x=_r(best[:1]), y=_r(best[1:2]), mode="markers", name="lowest loss",
+                   marker=dict(symbol="star", color="white", size=14, line=dict(color="black", width=1)),
+                   hovertemplate="lowest loss<br>w1=%{x:.3f}<br>w2=%{y:.3f}<extra></extra>"),
+    ])
+    fig.update_layout(
+        title=title, width=540, height=480, margin=dict(l=50, r=20, t=40 if title else 20, b=40),
+        xaxis=dict(range=[float(w1[0]), float(w1[-1])], title="w1", constrain="domain"),
+        yaxis=dict(range=[float(w2[0]), float(w2[-1])], title="w2", scaleanchor="x", autorange=False),
+        legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def spread(x, panels, *, x_title: str = "", log_y: bool = False, title: str | None = None) -> go.Figure:
+    """Numbers measured several times (e.g. once per seed), each series drawn as its median with a shaded band from
+    its smallest to its largest value. x: shape (n,). panels: {panel title: {series name: values of shape (runs, n)}},
+    one subplot per panel, side by side; a series keeps its colour (and its legend entry) in every panel.
+    Traces, per panel and series in order: the band, then the median line (hover: median, min and max)."""
+    x = np.asarray(x, dtype=np.float64)
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(panels), horizontal_spacing=0.12)
+    names = list(dict.fromkeys(name for series in panels.values() for name in series))
+    for col, series in enumerate(panels.values(), start=1):
+        for name, runs in series.items():
+            runs = np.asarray(runs, dtype=np.float64)
+            if runs.ndim != 2 or runs.shape[1] != len(x):
+                raise ValueError(f"series {name!r} must have shape (runs, {len(x)}); got {runs.shape} instead")
+            color = class_color(names.index(name))
+            low, mid, high = (_significant(v) for v in (runs.min(axis=0), np.median(runs, axis=0), runs.max(axis=0)))
+            fig.add_trace(go.Scatter(x=_r(np.concatenate([x, x[::-1]])), y=np.concatenate([high, low[::-1]]),
+                                     fill="toself", fillcolor=f"rgba({','.join(str(int(c)) for c in _rgb(color))},0.2)",
+                                     line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=name,
+                                     name=f"{name} (min-max)"), row=1, col=col)
+            fig.add_trace(go.Scatter(x=_r(x), y=mid, customdata=np.stack([low, high], axis=1), mode="lines+markers",
+                                     name=name, legendgroup=name, showlegend=col == 1, line=dict(color=color),
+                                     hovertemplate=f"{name}<br>%{{x}}: median %{{y:.3g}}<br>min %{{customdata[0]:.3g}}, "
+                                                   f"max %{{customdata[1]:.3g}}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text=x_title, gridcolor="#eee", row=1, col=col)
+        fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power", gridcolor="#eee", row=1, col=col)
+    fig.update_layout(title=title, width=420 * len(panels) + 120, height=380, margin=dict(l=60, r=20, t=80 if title else 40,
+                      b=50), plot_bgcolor="white")
+    return fig

@@ -324,6 +324,20 @@ CASES = {
         (lambda: (*xor_solution()[:3], np.array([np.inf])), "finite"),
         (lambda: (np.zeros((2, 2)), np.zeros(2), np.zeros((1, 2)), np.zeros(1)), "0 of 4"),
     ]),
+    # lesson 03 exercise 5: hidden layers of 32 inputs, weights of std 0.35, relu, layer 1 -> layer 7
+    "l03_signal_growth": (lambda: (scalar("l03_signal_growth", "z_size_layer7"),), [
+        (lambda: (float(np.sqrt(32 * 0.35 ** 2) ** 6),), "relu's halving left out"),
+        (lambda: (float((32 * 0.35 ** 2 / 2) ** 6),), "a mean square, not its root"),
+        (lambda: (float(np.sqrt(32 * 0.35 ** 2 / 2) ** 7),), "one layer too many"),
+        (lambda: (float(np.sqrt(32 * 0.35 ** 2 / 2) ** 5),), "one layer too few"),
+        (lambda: (float(np.sqrt(32 * 0.35 ** 2 / 2)),), "a single layer"),
+        (lambda: (6 * float(np.sqrt(32 * 0.35 ** 2 / 2)),), "added"),
+        (lambda: (float((np.sqrt(32) * 0.35 / 2) ** 6),), "halved instead of the mean square"),
+        (lambda: (-scalar("l03_signal_growth", "z_size_layer7"),), "a positive number"),
+        (lambda: (round(scalar("l03_signal_growth", "z_size_layer7"), 1),), "rounded to 1 decimal"),
+        (lambda: ([scalar("l03_signal_growth", "z_size_layer7")] * 2,), "one number"),
+        (lambda: (1.0,), "a different value"),
+    ]),
 }
 
 

@@ -199,6 +199,7 @@ RIGHT = {
     "l02-ex4-check": dict(ce_loss=float(-L02_LOG_P4[3])),
     "l01-ex3-check": dict(W1_xor=np.full((2, 2), 10.0), b1_xor=np.array([-5.0, -15.0]),
                           W2_xor=np.array([[1.0, -1.0]]), b2_xor=np.array([-1.0])),
+    "l03-ex5-check": dict(z_size_layer7=float(np.sqrt(32 * 0.35 ** 2 / 2) ** 6)),
 }
 ANSWERS = {gid: sorted(names) for gid, names in RIGHT.items()}
 
@@ -433,6 +434,13 @@ WRONG = {
         "a list, not an array": dict(W1_xor=[[10.0, 10.0], [10.0, 10.0]]),
         "all zeros": dict(W1_xor=np.zeros((2, 2)), b1_xor=np.zeros(2), W2_xor=np.zeros((1, 2)), b2_xor=np.zeros(1)),
     },
+    "l03-ex5-check": {
+        "relu's halving left out": dict(z_size_layer7=float(np.sqrt(32 * 0.35 ** 2) ** 6)),
+        "the mean square, not its root": dict(z_size_layer7=float((32 * 0.35 ** 2 / 2) ** 6)),
+        "seven layers, not six": dict(z_size_layer7=float(np.sqrt(32 * 0.35 ** 2 / 2) ** 7)),
+        "one layer's factor": dict(z_size_layer7=float(np.sqrt(32 * 0.35 ** 2 / 2))),
+        "an array, not a number": dict(z_size_layer7=np.array([np.sqrt(32 * 0.35 ** 2 / 2) ** 6])),
+    },
 }
 
 
@@ -583,6 +591,7 @@ ZEROS = {
     "l03-ex2-solution": "dW3_new = np.zeros((1, 2))",
     "l03-ex3-solution": "W3_stepped = np.zeros((1, 2))",
     "l03-ex4-solution": "dW2_new = np.zeros((2, 3))",
+    "l03-ex5-solution": "z_size_layer7 = 0.0",
     "l06-ex1-solution": "conv_params = 0",
     "l06-ex2-solution": "conv_side = 0\npooled_side = 0",
     "l06-ex3-solution": "vertical_edges = np.zeros((3, 3))",
@@ -615,6 +624,7 @@ PLAUSIBLY_WRONG = {
     "l03-ex4-solution": ("a1_new = np.tanh(W1 @ x_new + b1)\na2_new = np.tanh(W2 @ a1_new + b2)\n"
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"                # the sigmoid slip:
                          "dW2_new = np.outer(W3[0] * p_new * (1 - p_new) * (p_new - y_new) * (1 - a2_new ** 2), a1_new)"),
+    "l03-ex5-solution": "z_size_layer7 = np.sqrt(n_inputs * weight_std ** 2) ** 6",   # relu's halving left out
     "l06-ex1-solution": "conv_params = 16 * 8 * 3 * 3",                              # the biases forgotten
     "l06-ex2-solution": "conv_side = 8\npooled_side = conv_side // 2",               # padding assumed, then right
     "l06-ex3-solution": "vertical_edges = horizontal_edges.copy()",                  # not turned
@@ -640,6 +650,7 @@ TRANSPOSED = {
     "l03-ex4-solution": ("a1_new = np.tanh(W1 @ x_new + b1)\na2_new = np.tanh(W2 @ a1_new + b2)\n"
                          "p_new = 1 / (1 + np.exp(-(W3 @ a2_new + b3)[0]))\n"
                          "dW2_new = np.outer(a1_new, W3[0] * (p_new - y_new) * (1 - a2_new ** 2))"),
+    "l03-ex5-solution": "z_size_layer7 = np.full((1, 1), np.sqrt(n_inputs * weight_std ** 2 / 2) ** 6)",   # an array
     "l06-ex3-solution": "vertical_edges = horizontal_edges",
     "l06-ex4-solution": CONV_LOOP.replace("KERNEL", "kernel").replace("OUT", "out.T"),
     # lesson 08's exercises 1-2 are numbers, not arrays: dave gives them as numpy floats of the right values

@@ -123,6 +123,13 @@ def _see(check: str, hint: str) -> str:
     return f"{hint} (see {EXERCISES[check][1]})"
 
 
+def _function(check: str, what: str, value, takes: str) -> None:
+    """Fail unless the answer ``value`` is a function (of ``takes``, e.g. "depth and width")."""
+    if not callable(value):
+        fail(what, f"a function of {takes}", f"a {type(value).__name__}",
+             _see(check, f"define a function of {takes}, and pass the function itself (no parentheses)"))
+
+
 def answered(number: int, *values) -> bool:
     """False (after printing "exercise N is not answered yet") when every one of ``values`` is still a
     placeholder (None or ...); under a grader (NBGRADER_EXECUTION set) a failed check instead. True
@@ -569,9 +576,7 @@ def l04_param_formula(count) -> None:
     name = "l04_param_formula"
     if _unanswered(name, count):
         return
-    if not callable(count):
-        fail("count", "a function count(depth, width)", f"a {type(count).__name__}",
-             _see(name, "define a function of depth and width, and pass the function itself (no parentheses)"))
+    _function(name, "count", count, "depth and width")
     for depth, width in [(1, 4), (2, 3), (3, 8), (4, 1), (0, 5), (2, 7)]:
         what = f"count({depth}, {width})"
         try:
@@ -1060,9 +1065,7 @@ def l08_prune(prune) -> None:
     name = "l08_prune"
     if _unanswered(name, prune):
         return
-    if not callable(prune):
-        fail("prune", "a function prune(weights, fraction)", f"a {type(prune).__name__}",
-             _see(name, "define a function of weights and fraction, and pass the function itself (no parentheses)"))
+    _function(name, "prune", prune, "weights and fraction")
     for weights, fraction in _l08_prune_cases():
         out = _l08_run(name, prune, weights, fraction, "fraction")
         what = f"prune(weights, fraction={fraction!r}) on an array of shape {weights.shape}"
@@ -1128,9 +1131,7 @@ def l08_quantize(quantize) -> None:
     name = "l08_quantize"
     if _unanswered(name, quantize):
         return
-    if not callable(quantize):
-        fail("quantize", "a function quantize(weights, bits)", f"a {type(quantize).__name__}",
-             _see(name, "define a function of weights and bits, and pass the function itself (no parentheses)"))
+    _function(name, "quantize", quantize, "weights and bits")
     for weights, bits in _l08_quantize_cases():
         out = _l08_run(name, quantize, weights, bits, "bits", check_dtype=False)
         what = f"quantize(weights, bits={bits}) on an array of shape {weights.shape}"
@@ -1348,9 +1349,7 @@ def l07_occlusion(occlusion_map, digit_drops, digit_score=None, digit_image=None
     name = "l07_occlusion"
     if _unanswered(name, occlusion_map, digit_drops):
         return
-    if not callable(occlusion_map):
-        fail("occlusion_map", "a function of a score, an image and a baseline", f"a {type(occlusion_map).__name__}",
-             _see(name, "define a function, and pass the function itself (no parentheses)"))
+    _function(name, "occlusion_map", occlusion_map, "a score, an image and a baseline")
     for number, (score, image, baseline) in enumerate(_l07_occlusion_cases(), start=1):
         what = f"occlusion_map on test image {number} (shape {image.shape}, baseline {baseline:g})"
         given = image.copy()

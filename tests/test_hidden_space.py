@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from separability import perceptron_separates
 
 import hlkit as hl
 
@@ -50,18 +51,6 @@ def by_hand(state, X):
                                                   "hidden.1.bias"))
     return np.tanh(np.tanh(X / 6 @ W1.T + b1) @ W2.T + b2)
 
-
-def perceptron_separates(H, y, epochs: int = 20_000) -> bool:
-    """True when the perceptron rule finds a line with every point on its side (it does iff one exists)."""
-    A = np.column_stack([H, np.ones(len(H))])
-    s = 2.0 * np.asarray(y) - 1.0
-    w = np.zeros(A.shape[1])
-    for _ in range(epochs):
-        wrong = np.flatnonzero(s * (A @ w) <= 0)
-        if wrong.size == 0:
-            return True
-        w += s[wrong[0]] * A[wrong[0]]
-    return False
 
 
 def exact_best_line(H, y) -> float:

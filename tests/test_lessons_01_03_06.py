@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from separability import perceptron_separates
 
 import hlkit as hl
 
@@ -16,18 +17,6 @@ import hlkit as hl
 def circle():
     return hl.make_dataset("circle", n_points=400, seed=0)
 
-
-def perceptron_separates(H, y, epochs: int = 20_000) -> bool:
-    """True when the perceptron rule finds a plane with every point on its side (it does iff one exists)."""
-    A = np.column_stack([H, np.ones(len(H))])
-    s = 2.0 * np.asarray(y) - 1.0
-    w = np.zeros(A.shape[1])
-    for _ in range(epochs):
-        wrong = np.flatnonzero(s * (A @ w) <= 0)
-        if wrong.size == 0:
-            return True
-        w += s[wrong[0]] * A[wrong[0]]
-    return False
 
 
 def test_lesson01_first_hidden_layer_is_already_separable(circle):

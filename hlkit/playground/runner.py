@@ -28,9 +28,10 @@ from ..data import Dataset
 # live: a frame at most every FRAME_SECONDS, start to start (a frame costs the kernel ~2-10 ms: counted from its end,
 # 1/30 gave ~25 frames/s), and frames take at most half of the worker's time (on a loaded machine a frame can cost
 # 20-30 ms: back to back they would leave no time to train). The page paints on its animation frames (60/s).
-# 32/s, not more: each painted frame costs Chromium ~15 ms of CPU (headless, software compositing; most of it the
-# page's own frame, not our canvases), so 36/s held the browser at 54-58 % of a core for no visible gain
-FRAME_SECONDS = 1 / 32
+# Each painted frame costs headless Chromium ~15 ms of CPU (software compositing; most of it the page's own frame and
+# the message, not our canvases): 36/s holds the browser at ~54 % of a core. 32/s was tried: repaints fell to 26-31/s
+# on a busy machine, below the 30/s the live view is meant to keep, for a few % of CPU.
+FRAME_SECONDS = 1 / 36
 #: while no page shows the pictures (every view that reported is scrolled away or in a hidden tab), a frame at most
 #: every UNWATCHED_FRAME_SECONDS: training goes on at full speed, the last frame is always drawn, and a view that
 #: comes back asks for a redraw (``Runner.watch``)

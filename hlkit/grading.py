@@ -7,9 +7,11 @@
   ``strict`` scored 0) and score it.
 - ``answer_values(path)``: run an instructor notebook and return the values its solutions compute, for
   the release's leak scan.
+- ``run(nb, folder)``: what all of them use: execute a notebook in a fresh kernel (nbclient), a cell without
+  a reply within the timeout interrupted and marked as such, or like JupyterLab's Run All.
 
-Runs every notebook in its own kernel (nbclient), with ``NBGRADER_EXECUTION`` set while grading, as
-nbgrader's autograder does. Never imports torch or widgets.
+Runs every notebook in its own kernel, with ``NBGRADER_EXECUTION`` set while grading, as nbgrader's
+autograder does. Never imports torch or widgets.
 """
 
 from __future__ import annotations
@@ -58,23 +60,57 @@ def check_timeout(timeout) -> int:
     return timeout
 
 
-def _run(nb, folder: Path, *, timeout: int, kernel_name: str = "python3", grading: bool = False) -> list[str]:
-    """Execute ``nb`` in place (errors do not stop the run); return problems such as a dead kernel."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
+TIMEOUT_ERROR = "CellTimeoutError"   # the error a cell without a reply within the timeout ends in
 
-    # store_widget_state=True although nothing is saved: with False, nbclient 0.10 raises KeyError when an
-    # ipywidgets Output widget receives output (output_widget.py writes into the widget state it did not keep)
-    client = NotebookClient(nb, timeout=check_timeout(timeout), kernel_name=kernel_name, allow_errors=True,
-                            interrupt_on_timeout=True, store_widget_state=True,
-                            resources={"metadata": {"path": str(folder.resolve())}})
+
+def run(nb, folder: str | os.PathLike, *, timeout: int, kernel_name: str = "python3", grading: bool = False,
+        stop_at_error: bool = False, name: str = "notebook") -> list[str]:
+    """Execute ``nb`` in place in a fresh kernel with ``folder`` as working directory; return the problems, each
+    naming ``name`` and the cell: a dead kernel and, with ``stop_at_error`` (JupyterLab's Run All), the first cell
+    that fails. Otherwise errors do not stop the run: they stay in the cells' outputs for ``judge``.
+
+    ``timeout`` is in seconds per cell. A cell without a reply by then is interrupted and ends in a
+    ``CellTimeoutError`` output that says so (nbclient would otherwise interrupt it and wait again, for ever if
+    the reply never comes), and the run goes on with the next cell. ``grading`` sets ``NBGRADER_EXECUTION`` in
+    the kernel's environment, as nbgrader's autograder does.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    timeout = check_timeout(timeout)
+    message = f"no reply from the kernel within {timeout} s (interrupted)"
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        if ((execute_reply or {}).get("content") or {}).get("ename") == TIMEOUT_ERROR:   # the reply below
+            # before the KeyboardInterrupt the interrupted cell may show: the timeout is the cell's error
+            first = next((i for i, out in enumerate(cell.outputs) if out.get("output_type") == "error"),
+                         len(cell.outputs))
+            cell.outputs.insert(first, nbformat.v4.new_output("error", ename=TIMEOUT_ERROR, evalue=message,
+                                                              traceback=[f"{TIMEOUT_ERROR}: {message}"]))
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=not stop_at_error,
+                            interrupt_on_timeout=True, store_widget_state=False, on_cell_executed=on_cell_executed,
+                            error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": message, "traceback": []},
+                            resources={"metadata": {"path": str(Path(folder).resolve())}})
+    # No browser-like Output widget: nbclient's stand-in (nbclient/output_widget.py) sends every output that an
+    # ipywidgets Output widget captures (ipywidgets.interact, `with out:`) back to the kernel on the shell channel,
+    # while it waits on that channel for the cell's reply. Under load that wait missed the reply: the kernel had
+    # answered within a second, the client waited until the cell's timeout (13 of 60 such cells, load ~10; none
+    # without the stand-in). Here such output stays in the cell's outputs, as if the widget were not there (an
+    # error shown inside an Output widget then counts as the cell's error). Without the stand-in no widget state is
+    # written either, so store_widget_state=False is safe (with the stand-in it raised KeyError).
+    client.widget_registry = {}
     saved = os.environ.get("NBGRADER_EXECUTION")
     if grading:   # the kernel inherits it: hl.check then fails unanswered exercises, as under nbgrader
         os.environ["NBGRADER_EXECUTION"] = "autograde"
     try:
         client.execute()
     except DeadKernelError as error:
-        return [f"the kernel died: {_first_line(error)}"]
+        return [f"{name}: the kernel died: {_first_line(error)}"]
+    except CellExecutionError as error:   # only with stop_at_error
+        failed = next((i for i, cell in enumerate(nb.cells) if _error(cell)), None)
+        where = f"cell {failed + 1} of {len(nb.cells)}" if failed is not None else "a cell"
+        return [f"{name}: Run All stops at {where}: {error.ename}: {_first_line(error.evalue, 200)}"]
     finally:
         if grading:
             os.environ.pop("NBGRADER_EXECUTION", None) if saved is None else os.environ.__setitem__(
@@ -118,26 +154,31 @@ print("HLKIT-ANSWERS " + _hlkit_json.dumps({_n: _hlkit_plain(globals().get(_n)) 
 """
 
 
-def answer_values(nb, folder: str | os.PathLike = ".", *, timeout: int = 300,
-                  kernel_name: str = "python3") -> dict[str, object]:
+def answer_values(nb, folder: str | os.PathLike = ".", *, timeout: int = 300, kernel_name: str = "python3",
+                  name: str = "notebook") -> dict[str, object]:
     """Run the instructor notebook ``nb`` (its cells up to the last solution cell, in a fresh kernel with
     ``folder`` as working directory) and return the value of every answer its solutions set: numbers as
-    floats, arrays as nested lists, strings as they are; anything else (a function, a model) as None."""
+    floats, arrays as nested lists, strings as they are; anything else (a function, a model) as None.
+    ReleaseError, naming ``name`` and the cell, if a cell gets no reply within ``timeout`` seconds or the
+    values cannot be read."""
     found = exercises(nb)
-    names = [name for exercise in found for name in exercise.answers]
+    names = [answer for exercise in found for answer in exercise.answers]
     if not names:
         return {}
-    run = copy.deepcopy(nb)
-    last = max(exercise.solution for exercise in found)
-    run.cells = [cell for cell in run.cells[: last + 1] if cell.cell_type == "code"]
-    run.cells.append(nbformat.v4.new_code_cell(_DUMP.replace("NAMES", repr(names))))
-    problems = _run(run, Path(folder), timeout=timeout, kernel_name=kernel_name)
-    for output in run.cells[-1].get("outputs", []):
+    executed = copy.deepcopy(nb)
+    executed.cells = executed.cells[: max(exercise.solution for exercise in found) + 1]   # cell numbers kept
+    executed.cells.append(nbformat.v4.new_code_cell(_DUMP.replace("NAMES", repr(names))))
+    problems = run(executed, folder, timeout=timeout, kernel_name=kernel_name, name=name)
+    late = [f"{cell_name(cell, i)}: {_error(cell)[1]}" for i, cell in enumerate(executed.cells)
+            if (_error(cell) or ("",))[0] == TIMEOUT_ERROR]
+    if late:
+        raise ReleaseError(f"{name}, {late[0]}: cannot learn its answers' values")
+    for output in executed.cells[-1].get("outputs", []):
         for line in str(output.get("text", "")).split("\n"):
             if line.startswith("HLKIT-ANSWERS "):
                 return json.loads(line[len("HLKIT-ANSWERS "):])
-    raise ReleaseError(f"could not run the notebook to learn its answers' values: "
-                       f"{problems[0] if problems else _first_error(run) or 'no output'}")
+    raise ReleaseError(f"could not run {name} to learn its answers' values: "
+                       f"{problems[0] if problems else _first_error(executed) or 'no output'}")
 
 
 def _first_error(nb) -> str:
@@ -231,7 +272,7 @@ def validate(path: str | os.PathLike, *, student: bool | None = None, timeout: i
     nb = read_notebook(path)
     student = is_student_copy(nb) if student is None else student
     start = time.perf_counter()
-    problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=student)
+    problems = run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=student, name=path.name)
     report = judge(nb, student=student, path=path, seconds=time.perf_counter() - start)
     report.problems[:0] = problems
     return report
@@ -323,7 +364,7 @@ def grade(path: str | os.PathLike, source: str | os.PathLike, *, timeout: int = 
         raise ReleaseError(f"--source: {str(source)!r} has no graded check cell to grade with")
     nb, notes = restore_checks(read_notebook(path), instructor)
     start = time.perf_counter()
-    problems = _run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=True)
+    problems = run(nb, path.parent, timeout=timeout, kernel_name=kernel_name, grading=True, name=path.name)
     report = judge(nb, student=False, path=path, seconds=time.perf_counter() - start)
     report.kind = "graded"
     report.problems = problems   # a learner's broken cell is not a problem of the grading

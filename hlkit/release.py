@@ -414,7 +414,8 @@ def release(sources: Sequence[str | os.PathLike], dest: str | os.PathLike, *, fo
                 from .grading import answer_values
 
                 say(f"running {file.name} to learn its answers' values ...")
-                leaks = leaked_values(copies[file], answer_values(nb, file.parent, timeout=timeout))
+                leaks = leaked_values(copies[file], answer_values(nb, file.parent, timeout=timeout,
+                                                                         name=file.name))
                 if leaks:
                     raise ReleaseError(f"SRC {file.name}: the student copy would still show an answer: {leaks[0]}"
                                        f"{f' (and {len(leaks) - 1} more)' if len(leaks) > 1 else ''}; "

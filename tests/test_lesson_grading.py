@@ -14,8 +14,10 @@ cell's visible part prints what it grades. Tested here:
   numpy, independently of the notebooks; where an answer comes from a training run in the lesson, lessons 04, 05
   and 07, it is the value the notebook's own solution computes, run in a kernel by ``lesson_answers.py``), and errors
   carry forward where one answer builds on another;
-- a real nbgrader cycle (``generate_assignment`` -> ``autograde``) over lessons 01, 03, 06 and 08 with eight simulated
-  students built from the student copies; every score is asserted, the points come from the notebooks' metadata.
+- a real nbgrader cycle (``generate_assignment`` -> ``autograde`` -> ``generate_feedback``, with the configuration
+  docs/instructors.md gives) over lessons 01, 03, 06 and 08 with eight simulated students built from the student
+  copies; every score is asserted, the points come from the notebooks' metadata, and no feedback page shows a line
+  of a hidden test.
 
 nbgrader is a test dependency (pyproject's ``test`` extra): if it is missing this fails, it does not skip.
 """
@@ -24,10 +26,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import html
 import os
+import re
 import shutil
 import subprocess
+import symtable
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -577,10 +583,12 @@ def test_lesson06_function_answer_is_graded_without_trusting_numpy(monkeypatch):
 
 ASSIGNMENT = "hlkit"
 CYCLE = ["01", "03", "06", "08"]
-# lessons whose simulated students (all but alice, who runs the whole lesson) deleted the demonstration cells before
-# the exercises: lesson 08 trains and sweeps two digit networks there (~15 s per run on an idle machine), and its
-# exercises need only numpy; with them, every student's run would repeat that training
-DEMOS_DELETED = {"08"}
+# lessons whose simulated students (all but alice, who keeps every cell up to her last exercise) deleted the
+# demonstration cells before the exercises that the exercises do not need: each of the seven runs would otherwise
+# repeat lesson 01's widget figures, lesson 06's first plots and lesson 08's training and sweeps of two digit networks
+# (~15 s per run on an idle machine). Every student stops after the last graded cell: the cells after it cannot
+# change a score (nbval runs them in the instructor copies, test_release.py in the student copies)
+DEMOS_DELETED = {"01", "03", "06", "08"}
 
 # the code each simulated student writes in place of a solution stub, per lesson and exercise (solution grade_id)
 ZEROS = {
@@ -701,14 +709,13 @@ def fill(student_nb, answers: dict, *, prelude: str = "", edit: int = 0, delete:
     answer where a student gives none; None leaves the stub), ``prelude`` at the top of the first solution cell,
     the first ``edit`` graded cells' sources replaced by a fake pass, the last ``delete`` graded cells deleted,
     and (``truncate``) everything after the last graded cell removed: a student who stopped after the
-    exercises, which keeps the cycle fast. ``demos=False`` also deletes every code cell before the first
-    exercise but the first (the imports): a student who removed the lesson's demonstrations (allowed: only
-    exercise cells are locked)."""
+    exercises, which keeps the cycle fast. ``demos=False`` also deletes the code cells before the first exercise
+    that the exercises and the student's answers do not need (``needed_cells``): a student who removed the lesson's
+    demonstrations (allowed: only exercise cells are locked)."""
     nb = nbformat.from_dict(student_nb)
     if not demos:
-        first_solution = next(i for i, c in enumerate(nb.cells) if meta(c).get("solution"))
-        code = [i for i, c in enumerate(nb.cells[:first_solution]) if c.cell_type == "code"]
-        nb.cells = [c for i, c in enumerate(nb.cells) if i not in code[1:]]
+        nb.cells = needed_cells(nb.cells, [prelude, *filter(None, (answers.get(meta(c).get("grade_id"))
+                                                                    for c in nb.cells if meta(c).get("solution")))])
     first = True
     for cell in nb.cells:
         gid = meta(cell).get("grade_id")
@@ -732,6 +739,44 @@ def fill(student_nb, answers: dict, *, prelude: str = "", edit: int = 0, delete:
     return nb
 
 
+def scope_names(code: str) -> tuple[set[str], set[str]] | None:
+    """(the names ``code`` binds at its top level, the global names it reads anywhere), or None if Python cannot
+    parse it (an IPython magic)."""
+    try:
+        top = symtable.symtable(code, "cell", "exec")
+    except SyntaxError:
+        return None
+    binds = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    reads, tables = set(), [top]
+    while tables:
+        table = tables.pop()
+        reads |= {s.get_name() for s in table.get_symbols() if s.is_referenced() and (table is top or s.is_global())}
+        tables += table.get_children()
+    return binds, reads
+
+
+def needed_cells(cells: list, extra: list[str]) -> list:
+    """``cells`` without the code cells before the first exercise that nothing up to the last graded cell (nor the
+    ``extra`` code, the student's answers) needs. Kept: the first code cell (the imports), every cell that binds a
+    name a kept later cell reads (transitively), and any cell Python cannot parse."""
+    first = next(i for i, c in enumerate(cells) if meta(c).get("solution"))
+    last = max(i for i, c in enumerate(cells) if meta(c).get("grade") and not meta(c).get("solution"))
+    later = [scope_names(textwrap.dedent(code)) for code in extra + [c.source for c in cells[first:last + 1]
+                                                                     if c.cell_type == "code"]]
+    if None in later:   # what it reads is unknown: keep everything
+        return cells
+    needed = set().union(*(reads for _, reads in later))
+    code = [i for i in range(first) if cells[i].cell_type == "code"]
+    dropped = set()
+    for i in reversed(code[1:]):
+        names = scope_names(cells[i].source)
+        if names is None or names[0] & needed:
+            needed |= names[1] if names else set()
+        else:
+            dropped.add(i)
+    return [cell for i, cell in enumerate(cells) if i not in dropped]
+
+
 def expected_students(lesson: str, source_nb) -> dict:
     """student -> (answers, fill options, grade_ids that earn full points; every other graded cell earns 0)."""
     right = solutions(source_nb)
@@ -743,7 +788,7 @@ def expected_students(lesson: str, source_nb) -> dict:
                        "08": {"l08-ex1-check", "l08-ex2-check"}},
     }
     students = {
-        "alice": (right, dict(truncate=False), set(ids)),                                  # all right
+        "alice": (right, {}, set(ids)),                                                    # all right
         "bob": ({}, {}, set()),                                                            # blank
         "carol": ({**right, **PLAUSIBLY_WRONG}, {}, full_for["wrong"][lesson]),            # plausible mistakes
         "dave": ({**right, **TRANSPOSED}, {}, full_for["transposed"][lesson]),             # transposed arrays
@@ -769,18 +814,21 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def guide_config() -> str:
+    """The nbgrader_config.py that docs/instructors.md has an instructor write (its heredoc)."""
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    return guide.split("cat > nbgrader_config.py <<'CONFIG'\n", 1)[1].split("\nCONFIG\n", 1)[0] + "\n"
+
+
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
     """A course with lessons 01, 03, 06, 08, released by nbgrader, eight students' submissions autograded."""
     import nbgrader as _  # noqa: F401  (a clear ImportError if the test extra is not installed)
 
     course = tmp_path_factory.mktemp("course")
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-        "c.CourseDirectory.course_id = 'hlkit'\n"
-        "c.OverwriteCells.add_missing_cells = True\n"     # a deleted check cell comes back (docs/instructors.md)
-        "c.ExecutePreprocessor.timeout = 600\n")
+    (course / "nbgrader_config.py").write_text(   # the guide's configuration (add_missing_cells, feedback), then ours
+        guide_config() + f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'hlkit'\nc.ExecutePreprocessor.timeout = 600\n")
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     for lesson in CYCLE:
@@ -798,6 +846,7 @@ def graded_course(tmp_path_factory):
             nbformat.write(fill(student_nb, answers, **options), folder / f"{name}.ipynb")
             expected[name, student] = {gid: points[gid] if gid in full else 0.0 for gid in points}
     nbgrader(course, "autograde", ASSIGNMENT)
+    nbgrader(course, "generate_feedback", ASSIGNMENT)   # HTML only: no notebook runs again
     return course, expected
 
 
@@ -834,3 +883,59 @@ def test_autograded_feedback_names_the_slip(graded_course):
     cell = graded(nb)["l03-ex4-check"]
     errors = [output for output in cell.outputs if output.get("output_type") == "error"]
     assert errors and "the sigmoid's slope kept at the output" in errors[0]["evalue"]
+
+
+def hidden_test_lines(nb) -> set[str]:
+    """The lines (stripped) of the notebook's hidden tests, markers included, that appear nowhere else in it."""
+    inside, outside = set(), set()
+    for cell in nb.cells:
+        hiding = False
+        for line in cell.source.split("\n"):
+            hiding = hiding or BEGIN in line
+            (inside if hiding else outside).add(line.strip())
+            hiding = hiding and END not in line
+    return inside - outside - {""}
+
+
+def page_lines(path: Path) -> list[str]:
+    """The lines of text an HTML page shows (no tags, styles or scripts; entities decoded), stripped."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", path.read_text(encoding="utf-8"), flags=re.S | re.I)
+    return [line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "", page)).split("\n") if line.strip()]
+
+
+def shown(secret: set[str], lines: list[str]) -> list[str]:
+    """The secret lines that ``lines`` show: as a line, or (12 characters or more) inside one, e.g. a traceback's."""
+    whole = set(lines)
+    return sorted(s for s in secret if s in whole or (len(s) >= 12 and any(s in line for line in lines)))
+
+
+def test_feedback_shows_no_hidden_test(graded_course):
+    """What a learner receives (``generate_feedback`` with the guide's configuration) holds no line of a hidden test,
+    neither in the check cells' code nor in a traceback (erin's hidden tests fail inside their own code), but still
+    the points and the formative check's message. Without that configuration nbgrader shows them: the autograded
+    notebooks the feedback is made from hold every hidden line."""
+    course, expected = graded_course
+    for lesson in CYCLE:
+        name, secret = NOTEBOOKS[lesson], hidden_test_lines(read(lesson))
+        top = sum(float(meta(cell)["points"]) for cell in graded(read(lesson)).values())
+        autograded = nbformat.read(course / "autograded" / "erin" / ASSIGNMENT / f"{name}.ipynb", as_version=4)
+        assert shown(secret, [line.strip() for cell in autograded.cells for line in cell.source.split("\n")]) \
+            == sorted(secret), name
+        for student in sorted({student for (nb_name, student) in expected if nb_name == name}):
+            lines = page_lines(course / "feedback" / student / ASSIGNMENT / f"{name}.html")
+            assert shown(secret, lines) == [], (student, name)
+            score = f"(Score: {round(sum(expected[name, student].values()), 2)} / {round(top, 2)})"
+            assert any(line.endswith(score) for line in lines), (student, name, score)
+    carol = page_lines(course / "feedback" / "carol" / ASSIGNMENT / f"{NOTEBOOKS['03']}.html")
+    assert any("the sigmoid's slope kept at the output" in line for line in carol)
+
+
+def test_deleted_demonstrations_were_not_needed(graded_course):
+    """frank (right answers) deleted the demonstrations his exercises do not need (``needed_cells``), alice kept them:
+    no cell of either autograded notebook fails for a missing name, as one would if a needed cell had gone."""
+    course, _ = graded_course
+    for lesson in CYCLE:
+        for student in ("alice", "frank"):
+            nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOKS[lesson]}.ipynb", as_version=4)
+            names = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+            assert "NameError" not in names, (student, lesson)

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lesson_answers import LESSONS, values
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from lesson_answers import CELL_TIMEOUT, LESSONS, values
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from hlkit import grading
 from hlkit import release as rel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -370,17 +369,42 @@ def test_student_lesson_run_all_reaches_the_last_cell(lesson, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")   # the kernel inherits it: one thread, as on a shared hub
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     student = rel.student_copy(read(lesson), name=lesson.name)
-    client = NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=False,   # True: see grading._run
-                            store_widget_state=True, resources={"metadata": {"path": str(lesson.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        failed = next(i for i, cell in enumerate(student.cells) if rel._error(cell))
-        pytest.fail(f"{lesson.name}: Run All stops at cell {failed + 1} of {len(student.cells)}: "
-                    f"{error.ename}: {str(error.evalue)[:200]}")
+    assert grading.run(student, lesson.parent, timeout=CELL_TIMEOUT, stop_at_error=True, name=lesson.name) == []
     printed = "".join(str(o.get("text", "")) for c in student.cells for o in c.get("outputs", []))
     for exercise in rel.exercises(read(lesson)):
         assert f"exercise {exercise.number} is not answered yet" in printed, (lesson.name, exercise.number)
+
+
+def test_a_cell_without_reply_fails_naming_the_notebook_and_cell(tmp_path, monkeypatch):
+    """A cell that gets no reply within the timeout is interrupted and named, in the answer scan and in Run All,
+    instead of waiting (nbclient alone interrupts and waits again, for ever if the reply never comes)."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    nb = new_notebook(cells=[new_markdown_cell("# L"), new_code_cell("import threading\nthreading.Event().wait()"),
+                             sol("### BEGIN SOLUTION\nanswer = 7 / 3\n### END SOLUTION", "l09-ex1-solution"),
+                             new_code_cell("print(answer)")])
+    with pytest.raises(rel.ReleaseError, match=r"^slow.ipynb, cell 2: no reply from the kernel within 2 s"):
+        grading.answer_values(nb, tmp_path, timeout=2, name="slow.ipynb")
+    student = rel.student_copy(nb)
+    assert grading.run(student, tmp_path, timeout=2, stop_at_error=True, name="slow.ipynb") == [
+        "slow.ipynb: Run All stops at cell 2 of 4: CellTimeoutError: no reply from the kernel within 2 s (interrupted)"]
+
+
+def test_output_widgets_neither_stall_a_run_nor_hide_output(tmp_path, monkeypatch):
+    """Output that ipywidgets Output widgets capture (ipywidgets.interact in lessons 05 and 07) stays in its cell, and
+    no cell waits for a reply the kernel has sent. With nbclient's browser-like Output widget (it sends each captured
+    output back to the kernel on the channel it waits on for the reply), 13 of 60 such cells waited until their
+    timeout at load ~10, although the kernel had replied within a second: the answer-value scan's hangs."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    cells = [new_code_cell("import ipywidgets\nfrom IPython.display import display")]
+    cells += [new_code_cell(f"out = ipywidgets.Output()\ndisplay(out)\nwith out:\n    for i in range(100):\n"
+                            f"        display({k} * 1000 + i)") for k in range(12)]
+    nb = new_notebook(cells=cells)
+    assert grading.run(nb, tmp_path, timeout=60, name="widgets.ipynb") == []
+    for k, cell in enumerate(nb.cells[1:]):
+        assert rel._error(cell) is None, k
+        shown = [o["data"]["text/plain"] for o in cell.outputs if o["output_type"] == "display_data"
+                 and o["data"].get("text/plain", "").isdigit()]
+        assert shown == [str(k * 1000 + i) for i in range(100)], k
 
 
 def test_course_folders_and_grades_are_git_ignored():

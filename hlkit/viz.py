@@ -90,20 +90,53 @@ def decision_boundary(grid, data=None, *, discretize: bool = False, show_test: b
         step = xs[1] - xs[0]
         fig.add_trace(go.Image(z=boundary_image(proba, discretize=discretize), x0=xs[0], dx=step, y0=ys[0],
                                dy=ys[1] - ys[0], hoverinfo="skip", name="prediction"))
-    if data is not None:
-        n_classes = max(k, int(data.n_classes))
-        parts = [(data.X_train, data.y_train, "train")] + ([(data.X_test, data.y_test, "test")] if show_test else [])
-        total = sum(len(y) for _, y, _ in parts)
-        drawn = 0
-        for X, y, name in parts:   # own data may hold 1,000,000 points: draw at most MAX_POINTS, each class its share
-            keep = thin(y, max(1, MAX_POINTS * len(y) // total)) if total > MAX_POINTS else np.arange(len(y))
-            drawn += len(keep)
-            for trace in _points(np.asarray(X)[keep], np.asarray(y)[keep], name=name, test=name == "test",
-                                 n_classes=n_classes):
-                fig.add_trace(trace)
-        if drawn < total:
-            fig.add_annotation(text=f"showing {drawn:,} of {total:,} points", xref="paper", yref="paper", x=0, y=1,
-                               xanchor="left", yanchor="top", showarrow=False, bgcolor="rgba(255,255,255,0.8)")
+    _add_points(fig, data, k, show_test)
+    return _plane_layout(fig, xs, title)
+
+
+def decision_lines(grids, data=None, *, show_test: bool = True, title: str | None = None) -> go.Figure:
+    """Where each of several models of two classes changes its mind: the line P(class 1) = 0.5 of every grid, drawn
+    together over the data points (e.g. the fits of one architecture on resampled training sets: the spread of the
+    lines shows how much the answer depends on the sample). grids: ``probe.Grid``s over the same plane, each with
+    proba of shape (res, res, 2); data: as for ``decision_boundary``. Traces: one contour per grid, then the points."""
+    grids = list(grids)
+    if not grids:
+        raise ValueError("grids must hold at least one probe.Grid; got none")
+    xs, ys = np.asarray(grids[0].xs), np.asarray(grids[0].ys)
+    fig = go.Figure()
+    for i, grid in enumerate(grids):
+        proba = np.asarray(grid.proba)
+        if proba.shape != (len(ys), len(xs), 2):
+            raise ValueError(f"grids[{i}] must be a two-class grid over the plane of grids[0], proba of shape "
+                             f"{(len(ys), len(xs), 2)}; got {proba.shape} instead")
+        fig.add_trace(go.Contour(x=_r(xs), y=_r(ys), z=_r(proba[..., 1]), contours=dict(start=0.5, end=0.5, size=1,
+                                 coloring="lines"), line=dict(width=2, color="#333"), showscale=False, opacity=0.8,
+                                 name="P(class 1) = 0.5, one line per model", legendgroup="lines", showlegend=i == 0,
+                                 hoverinfo="skip"))
+    _add_points(fig, data, 2, show_test)
+    return _plane_layout(fig, xs, title)
+
+
+def _add_points(fig: go.Figure, data, k: int, show_test: bool) -> None:
+    """The data's points over a picture of the plane (train: circles, test: diamonds), thinned to MAX_POINTS."""
+    if data is None:
+        return
+    n_classes = max(k, int(data.n_classes))
+    parts = [(data.X_train, data.y_train, "train")] + ([(data.X_test, data.y_test, "test")] if show_test else [])
+    total = sum(len(y) for _, y, _ in parts)
+    drawn = 0
+    for X, y, name in parts:   # own data may hold 1,000,000 points: draw at most MAX_POINTS, each class its share
+        keep = thin(y, max(1, MAX_POINTS * len(y) // total)) if total > MAX_POINTS else np.arange(len(y))
+        drawn += len(keep)
+        for trace in _points(np.asarray(X)[keep], np.asarray(y)[keep], name=name, test=name == "test",
+                             n_classes=n_classes):
+            fig.add_trace(trace)
+    if drawn < total:
+        fig.add_annotation(text=f"showing {drawn:,} of {total:,} points", xref="paper", yref="paper", x=0, y=1,
+                           xanchor="left", yanchor="top", showarrow=False, bgcolor="rgba(255,255,255,0.8)")
+
+
+def _plane_layout(fig: go.Figure, xs, title: str | None) -> go.Figure:
     lo, hi = float(xs[0]), float(xs[-1])
     fig.update_layout(
         title=title, width=480, height=440, margin=dict(l=40, r=20, t=40 if title else 20, b=40),

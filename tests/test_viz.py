@@ -75,6 +75,25 @@ def test_multi_class_boundary_is_an_image_of_the_predicted_class():
     assert len(fig.data) == 1 + 2 * 3
 
 
+def test_decision_lines_draw_each_models_half_line_over_the_points(circle):
+    fits = [models.mlp([4], seed=seed) for seed in (1, 2, 3)]
+    grids = [probe.grid(model, resolution=12) for model in fits]
+    fig = viz.decision_lines(grids, circle, show_test=False)
+    lines, points = fig.data[:3], fig.data[3:]
+    _, _, plane = probe.plane(12)
+    for trace, model in zip(lines, fits, strict=True):
+        assert isinstance(trace, go.Contour)
+        assert (trace.contours.start, trace.contours.end, trace.contours.coloring) == (0.5, 0.5, "lines")
+        np.testing.assert_allclose(arr(trace.z), probe.predict_proba(model, plane)[:, 1].reshape(12, 12), atol=ROUND)
+    assert [t.showlegend for t in lines] == [True, False, False]   # one legend entry for all the lines
+    assert len(points) == 2 and all(isinstance(t, go.Scatter) for t in points)   # train points, two classes
+    assert len(viz.decision_lines(grids[:1]).data) == 1
+    with pytest.raises(ValueError, match="grids must hold at least one"):
+        viz.decision_lines([])
+    with pytest.raises(ValueError, match=r"grids\[1\] must be a two-class grid"):
+        viz.decision_lines([grids[0], probe.grid(models.mlp([4]), resolution=7)])
+
+
 def test_boundary_image_colours():
     certain = np.zeros((2, 2, 3))
     certain[0, :, 0] = 1   # row 0: sure of class 0

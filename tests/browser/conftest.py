@@ -67,6 +67,17 @@ def lab(home, served_root):
     assert not killed, f"processes left after JupyterLab stopped, killed: {killed}"
 
 
+@pytest.fixture(scope="module")
+def voila(home, served_root, request):
+    """The lecture page (notebooks/lecture/playground.ipynb) served by Voila, one server per test module."""
+    need_chromium()
+    server = servers.start_voila(served_root / "notebooks" / "lecture" / "playground.ipynb",
+                                 home / f"voila-{request.module.__name__}")
+    yield server
+    killed = server.stop()
+    assert not killed, f"processes left after Voila stopped, killed: {killed}"
+
+
 @pytest.fixture(scope="session")
 def browser(home):
     need_chromium()

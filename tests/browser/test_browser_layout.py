@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import labdriver as drv
 import pytest
-import servers
-from conftest import need_chromium
 
 NOTEBOOK = "notebooks/lecture/playground.ipynb"
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
@@ -48,15 +46,6 @@ FOCUS_JS = """() => {
           outline: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0, outlineColor: s.outlineColor,
           shadow: s.boxShadow};
 }"""
-
-
-@pytest.fixture(scope="module")
-def voila(home, served_root):
-    need_chromium()
-    server = servers.start_voila(served_root / "notebooks" / "lecture" / "playground.ipynb", home / "voila-layout")
-    yield server
-    killed = server.stop()
-    assert not killed, f"processes left after Voila stopped, killed: {killed}"
 
 
 def open_lab(page, lab, size):

@@ -7,20 +7,8 @@ import time
 
 import labdriver as drv
 import numpy as np
-import pytest
-import servers
-from conftest import need_chromium
 
 N_FIGURES = 3          # the live view's canvases
-
-
-@pytest.fixture(scope="module")
-def voila(home, served_root):
-    need_chromium()
-    server = servers.start_voila(served_root / "notebooks" / "lecture" / "playground.ipynb", home / "voila")
-    yield server
-    killed = server.stop()
-    assert not killed, f"processes left after Voila stopped, killed: {killed}"
 
 
 def test_lecture_page_in_voila(voila, page, artifacts):

@@ -213,16 +213,16 @@ def bench_import(repeat):
 def bench_lessons(repeat):
     """Run-all time of every lesson in a fresh kernel (once each: they are long), without saving."""
     import nbformat
-    from nbclient import NotebookClient
+
+    from hlkit.grading import run
 
     rows, total = [], 0.0
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        # store_widget_state=True although nothing is saved: False crashes nbclient 0.10 (KeyError) on a widget that
-        # prints into an Output area (lesson 01's neuron sliders), as in tests/execute_notebooks.py
-        NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        problems = run(nb, path.parent, timeout=600, stop_at_error=True, name=path.name)
+        if problems:
+            raise SystemExit("\n".join(problems))
         seconds = time.perf_counter() - start
         total += seconds
         rows.append((f"lesson {path.name}: run all in a fresh kernel", f"{seconds:.1f} s", "<= 45 s"))

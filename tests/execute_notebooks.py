@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from hlkit.grading import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,12 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    # store_widget_state=False crashes nbclient (KeyError) on widgets that print into an Output area, so the
-    # state is recorded while running and dropped before saving: the saved file holds no widget state
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   store_widget_state=True).execute()
+    # hlkit's one way to run a notebook: a fresh kernel, no widget state, no nbclient stand-in for the Output
+    # widget (under load it missed cells' replies); stops at the first error, which is then not saved
+    problems = run(nb, path.parent, timeout=300, stop_at_error=True, name=path.name)
+    if problems:
+        raise SystemExit("\n".join(problems))
     seconds = time.perf_counter() - start
-    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
 

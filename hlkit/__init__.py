@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 #: submodules, loaded on first attribute access
 _MODULES = ("check", "compress", "data", "explain", "models", "probe", "playground", "release", "scratch", "sweep",
-            "train", "viz", "surface", "init_scale")
+            "train", "viz", "surface", "init_scale", "sequences")
 #: short names for the functions a notebook uses most: name -> module
 _SHORTCUTS = {"from_arrays": "data", "from_csv": "data", "load_digits": "data", "make_dataset": "data",
               "cnn": "models", "mlp": "models", "n_params": "models", "Playground": "playground",

@@ -233,7 +233,7 @@ def mlp(hidden: Sequence[int] = (4, 2), *, activation: str = "tanh", n_inputs: i
             nn.init.xavier_uniform_(layer.weight, gain=gain if layer is not model.out else 1.0)
             nn.init.zeros_(layer.bias)
 
-    return _seeded(lambda: MLP(n_inputs, hidden, n_classes, activation, features, residual, norm), init, seed, dtype,
+    return seeded(lambda: MLP(n_inputs, hidden, n_classes, activation, features, residual, norm), init, seed, dtype,
                    spec)
 
 
@@ -249,13 +249,15 @@ def cnn(channels: Sequence[int] = (8, 16), *, image_size: int = 8, n_classes: in
     image_size = check_int("image_size", image_size, 2 ** len(channels), 512)
     n_classes = check_int("n_classes", n_classes, 2, 100)
     spec = dict(kind="cnn", channels=channels, image_size=image_size, n_classes=n_classes, seed=seed)
-    return _seeded(lambda: CNN(channels, image_size, n_classes), lambda m: None, seed, dtype, spec)
+    return seeded(lambda: CNN(channels, image_size, n_classes), lambda m: None, seed, dtype, spec)
 
 
 DTYPES = (torch.float64, torch.float32)
 
 
-def _seeded(build, init, seed, dtype, spec):
+def seeded(build, init, seed, dtype, spec):
+    """``build()`` a model with torch's RNG seeded by ``seed`` (restored afterwards), ``init`` its weights, convert
+    it to ``dtype`` and record ``spec`` (with seed and dtype) as ``model.spec``."""
     seed = check_int("seed", seed, 0, 2**63 - 1)
     if not isinstance(dtype, torch.dtype) or dtype not in DTYPES:
         raise TypeError(f"dtype must be torch.float64 or torch.float32; got {dtype!r} ({type(dtype).__name__}) instead")

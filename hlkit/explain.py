@@ -194,7 +194,8 @@ def lrp(model: nn.Module, X, *, epsilon: float = 1e-6, target=None) -> np.ndarra
     The score (target logit) is split backwards, layer by layer: neuron k's relevance R_k goes to the neurons
     j feeding it in proportion to a_j w_kj / (z_k + epsilon sign(z_k)), with z_k = sum_j a_j w_kj + b_k.
     The relevances therefore add up to the score, except the share kept by the biases and epsilon (zero for
-    a network without biases and epsilon = 0); a larger epsilon damps small, noisy contributions.
+    a network without biases and epsilon = 0). A larger epsilon damps weak neurons: a neuron passes on
+    z_k / (z_k + epsilon sign(z_k)) times what it would at epsilon = 0, little when |z_k| is small next to epsilon.
     """
     return _lrp(model, X, epsilon, target)[0]
 

@@ -151,6 +151,54 @@ def test_lrp_with_biases_keeps_a_share_and_the_shares_add_up():
     np.testing.assert_allclose(r.sum(axis=1) + kept, explain.scores(model, X2))
 
 
+def test_lrp_epsilon_on_one_relu_layer_is_gradient_x_input_with_each_neuron_damped_by_z_over_z_plus_epsilon():
+    # lesson 07 section 4 explains epsilon this way: rebuilt here with numpy from the weights, biases included
+    model = hl.mlp([5], n_inputs=4, n_classes=3, activation="relu", seed=2)
+    with torch.no_grad():
+        model.hidden[0].bias.copy_(torch.tensor([0.4, -0.3, 0.2, 0.0, -0.1]))
+        model.out.bias.copy_(torch.tensor([0.1, -0.2, 0.3]))
+    X = np.random.default_rng(4).normal(size=(6, 4))
+    W1, b1 = model.hidden[0].weight.detach().numpy(), model.hidden[0].bias.detach().numpy()
+    W2, b2 = model.out.weight.detach().numpy(), model.out.bias.detach().numpy()
+    z = X @ W1.T + b1
+    logits = np.maximum(z, 0) @ W2.T + b2
+    top = logits.argmax(axis=1)
+    s = logits[np.arange(6), top]
+    for eps in (0.0, 0.05, 2.0):
+        damp = np.where(z > 0, z / (z + eps), 0.0)
+        want = X * ((damp * W2[top]) @ W1) * (s / (s + eps * np.where(s >= 0, 1.0, -1.0)))[:, None]
+        np.testing.assert_allclose(explain.lrp(model, X, epsilon=eps), want, atol=1e-12)
+    shares = [np.median(explain.lrp(model, X, epsilon=e).sum(axis=1) / s) for e in (0.01, 0.1, 1.0)]
+    assert shares[0] > shares[1] > shares[2]                      # a larger epsilon keeps more of the score
+
+
+def test_attributions_of_a_small_model_run_on_one_torch_thread():
+    # with two threads on a busy 2-core machine, occlusion's many tiny forward passes ran ~70x slower
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 2).double()
+
+        def forward(self, x):
+            seen.append(torch.get_num_threads())
+            return self.linear(x)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        model, X = Recorder(), np.ones((2, 3))
+        for run in (explain.scores, explain.gradient, explain.gradient_x_input, explain.occlusion,
+                    explain.integrated_gradients):
+            seen.clear()
+            run(model, X)
+            assert seen and set(seen) == {1}, run.__name__
+        assert torch.get_num_threads() == 2                        # restored afterwards
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_lrp_refuses_a_cnn_and_a_negative_epsilon():
     with pytest.raises(TypeError, match="MLP"):
         explain.lrp(hl.cnn(), np.zeros((1, 1, 8, 8)))

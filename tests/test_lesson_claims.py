@@ -43,6 +43,41 @@ def test_l07_gradient_x_input_is_not_complete_on_the_tanh_net_but_integrated_gra
     np.testing.assert_allclose(hl.explain.integrated_gradients(net, circle.X_test, steps=128).sum(axis=1), want, atol=0.01)
 
 
+def test_l07_method_agreement_comes_from_the_relu_architecture_not_from_training():
+    """Lesson 07 §3: occlusion and LRP (epsilon 0.1) follow gradient x input on a one-hidden-layer ReLU digit net,
+    trained or not; on a tanh net LRP follows it less. All three maps computed here with numpy from the weights."""
+    digits = hl.load_digits()
+    flat = dataclasses.replace(digits, X_train=digits.X_train.reshape(-1, 64), X_test=digits.X_test.reshape(-1, 64))
+    X = flat.X_test[:120]
+
+    def maps(net, act):
+        W1, b1, W2, b2 = (t.detach().numpy() for t in (net.hidden[0].weight, net.hidden[0].bias, net.out.weight,
+                                                       net.out.bias))
+        logits = lambda x: act(x @ W1.T + b1) @ W2.T + b2                         # noqa: E731
+        k = logits(X).argmax(axis=1)
+        rows = np.arange(len(X))
+        z = X @ W1.T + b1
+        slope = (z > 0).astype(float) if act is relu else 1 - np.tanh(z) ** 2
+        gxi = X * ((slope * W2[k]) @ W1)                                          # d logit_k / dx, times x
+        occ = np.stack([logits(X)[rows, k] - logits(np.where(np.arange(64) == j, 0.0, X))[rows, k]
+                        for j in range(64)], axis=1)
+        s, a, eps = logits(X)[rows, k], act(z), 0.1
+        r_hidden = a * W2[k] * (s / (s + eps * np.where(s >= 0, 1.0, -1.0)))[:, None]
+        lrp = X * ((r_hidden / (z + eps * np.where(z >= 0, 1.0, -1.0))) @ W1)     # epsilon rule, layer by layer
+        return [np.corrcoef(gxi.ravel(), m.ravel())[0, 1] for m in (occ, lrp)]
+
+    relu = lambda z: np.maximum(z, 0.0)                                           # noqa: E731
+    nets = {}
+    for name in ("relu", "tanh"):
+        nets[name] = hl.mlp([32], n_inputs=64, n_classes=10, activation=name, seed=1)
+        hl.train.train(nets[name], flat, epochs=20, lr=0.01, batch_size=64, seed=1, report_every=20)
+    untrained = hl.mlp([32], n_inputs=64, n_classes=10, activation="relu", seed=11)
+    trained_relu, untrained_relu = maps(nets["relu"], relu), maps(untrained, relu)
+    occ_tanh, lrp_tanh = maps(nets["tanh"], np.tanh)
+    assert min(trained_relu) > 0.97 and min(untrained_relu) > 0.9               # lesson: 0.976+ and 0.929+
+    assert occ_tanh > 0.95 and lrp_tanh < 0.9 < min(trained_relu)               # lesson: 0.955+, 0.886-0.891
+
+
 def test_l04_depth_has_no_advantage_over_width_once_each_is_tuned():
     spiral = hl.make_dataset("spiral", seed=0)
     split = hl.sweep.validation_split(spiral, val_ratio=0.3, seed=0)

@@ -302,20 +302,6 @@ def test_scale_weights_multiplies_weights_only_and_refuses_bad_factors():
         init_scale.across_seeds([4], "relu", 0.0, X, y)
 
 
-def test_spread_draws_median_and_min_max_band():
-    runs = np.array([[1.0, 10.0, 100.0], [2.0, 20.0, 300.0], [4.0, 5.0, 200.0]])
-    fig = hl.viz.spread([1, 2, 3], {"left": {"a": runs, "b": runs / 2}, "right": {"a": runs * 3}}, log_y=True,
-                        title="t")
-    band, line = fig.data[0], fig.data[1]
-    assert np.allclose(band.x, [1, 2, 3, 3, 2, 1]) and np.allclose(band.y, [4, 20, 300, 100, 5, 1])
-    assert np.allclose(line.y, [2, 10, 200]) and np.allclose(line.customdata, [[1, 4], [5, 20], [100, 300]])
-    assert [t.name for t in fig.data if t.showlegend is not False] == ["a", "b"]      # one legend entry per series
-    assert fig.data[5].line.color == line.line.color and np.allclose(fig.data[5].y, [6, 30, 600])
-    assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log" and fig.layout.title.text == "t"
-    with pytest.raises(ValueError, match=r"series 'a' must have shape \(runs, 3\); got \(3,\) instead"):
-        hl.viz.spread([1, 2, 3], {"p": {"a": runs[0]}})
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The lesson's widgets, from the notebook's own cells
 

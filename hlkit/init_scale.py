@@ -1,9 +1,10 @@
 """Initialisation scale: start an MLP's weights larger or smaller than hlkit's default, and measure how large each
-hidden layer's outputs and gradients come out (lesson 03 §6, vanishing and exploding gradients).
+hidden layer's outputs and gradients come out (lesson 03 §6, vanishing and exploding gradients; lesson 04 §6, what
+residual connections and layer normalisation do about them).
 
 ``hlkit.models.mlp`` starts weights Xavier-uniform with the activation's gain; ``scale_weights`` multiplies them
-after it built the network. The sizes are measured by ``hlkit.scratch`` (numpy backpropagation) on the network's
-own inputs, with one CPU thread (``train.one_thread_if_small``).
+after it built the network. The sizes are measured by torch's autograd through the model's own forward pass (so any
+activation, skip connections and layer normalisation included), with one CPU thread (``train.one_thread_if_small``).
 """
 
 from __future__ import annotations
@@ -14,20 +15,26 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import scratch
 from .arguments import check_float, check_int
-from .models import linear_layers, mlp
-from .train import one_thread_if_small
+from .models import MLP, dtype_of, mlp
+from .train import loss_fn, one_thread_if_small
 
 MAX_FACTOR = 10.0
 
 
+def _mlp(model, needed_by: str) -> MLP:
+    if not isinstance(model, MLP):
+        raise TypeError(f"{needed_by} needs an MLP built by hlkit.models.mlp; got {type(model).__name__}")
+    return model
+
+
 def scale_weights(model, factor: float):
     """Multiply the starting weights of every Linear layer of an MLP built by ``hlkit.models.mlp`` (each hidden
-    layer and the output layer) by ``factor``, in place; biases are left alone (``mlp`` starts them at 0).
+    layer and the output layer; skip connections and layer normalisation have no weights) by ``factor``, in place;
+    biases are left alone (``mlp`` starts them at 0).
     factor: a number greater than 0 and at most 10 (1 = hlkit's default scale). Returns the model."""
     factor = check_float("factor", factor, 0.0, MAX_FACTOR, low_open=True)
-    layers = linear_layers(model, needed_by="scale_weights")
+    layers = [*_mlp(model, "scale_weights").hidden, model.out]
     with torch.no_grad():
         for layer in layers:
             layer.weight.mul_(factor)
@@ -50,29 +57,34 @@ class LayerSizes:
 
 
 def layer_sizes(model, X, y) -> LayerSizes:
-    """One forward and backward pass of the mean cross-entropy of ``model`` (a two-class MLP of hlkit, with an
-    activation ``hlkit.scratch`` knows) on points X with labels y, and the size of each hidden layer's numbers."""
-    linear_layers(model, needed_by="layer_sizes")
-    params = scratch.params_from_torch(model)
-    activation = model.spec["activation"]
-    if len(params) < 2:
+    """One forward and backward pass (autograd) of the mean cross-entropy of ``model`` (an MLP of hlkit, with or
+    without skip connections and layer normalisation) on points X (n, d) with labels y (n,), and the size of each
+    hidden layer's numbers. A hidden layer's output is taken where ``MLP.layer_outputs`` gives it: after the
+    activation, and after adding the layer's input where it has a skip connection."""
+    if len(_mlp(model, "layer_sizes").hidden) == 0:
         raise ValueError("layer_sizes needs a model with at least one hidden layer; got one without hidden layers")
+    X = torch.as_tensor(np.asarray(X), dtype=dtype_of(model))
+    y = torch.as_tensor(np.asarray(y), dtype=torch.long)
+    weights = [layer.weight for layer in model.hidden]
     with one_thread_if_small(model):
-        cache = scratch.forward(params, scratch.inputs_from_torch(model, X), activation)
-        grads = scratch.backward(params, cache, y)
-    hidden = range(len(params) - 1)
-    return LayerSizes(activation_std=np.array([np.std(cache.a[i + 1]) for i in hidden]),
-                      gradient_norm=np.array([np.linalg.norm(grads.da[i]) for i in hidden]),
-                      weight_gradient_norm=np.array([np.linalg.norm(grads.W[i]) for i in hidden]))
+        outputs = model.layer_outputs(X)                     # [features, hidden 1, ..., hidden L, logits]
+        hidden = outputs[1:-1]
+        grads = torch.autograd.grad(loss_fn(outputs[-1], y), [*hidden, *weights])
+    return LayerSizes(activation_std=np.array([h.detach().std(correction=0).item() for h in hidden]),
+                      gradient_norm=np.array([g.norm().item() for g in grads[:len(hidden)]]),
+                      weight_gradient_norm=np.array([g.norm().item() for g in grads[len(hidden):]]))
 
 
-def across_seeds(hidden: Sequence[int], activation: str, factor: float, X, y, *, seeds=range(5)) -> LayerSizes:
-    """``layer_sizes`` of untrained networks ``mlp(hidden, activation=activation, seed=s)`` whose weights start
-    ``factor`` times hlkit's default, one row per seed in ``seeds``: arrays of shape (len(seeds), len(hidden))."""
+def across_seeds(hidden: Sequence[int], activation: str, factor: float, X, y, *, seeds=range(5), residual: bool = False,
+                 norm: str | None = None) -> LayerSizes:
+    """``layer_sizes`` of untrained networks ``mlp(hidden, activation=activation, residual=residual, norm=norm,
+    seed=s)`` whose weights start ``factor`` times hlkit's default, one row per seed in ``seeds``: arrays of shape
+    (len(seeds), len(hidden))."""
     factor = check_float("factor", factor, 0.0, MAX_FACTOR, low_open=True)
     seeds = [check_int("seeds", s, 0, 2**63 - 1) for s in seeds]
     if not seeds:
         raise ValueError("seeds must list at least one seed; got none")
-    runs = [layer_sizes(scale_weights(mlp(hidden, activation=activation, seed=s), factor), X, y) for s in seeds]
+    runs = [layer_sizes(scale_weights(mlp(hidden, activation=activation, residual=residual, norm=norm, seed=s), factor),
+                        X, y) for s in seeds]
     return LayerSizes(*(np.stack([getattr(r, k) for r in runs]) for k in
                         ("activation_std", "gradient_norm", "weight_gradient_norm")))

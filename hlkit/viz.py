@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .arguments import check_float, check_int
+from .arguments import check_choice, check_float, check_int
 from .data import MAX_POINTS, thin
 
 ORANGE, BLUE, WHITE = "#f59322", "#0877bd", "#e8eaeb"
@@ -467,34 +467,18 @@ def capacity_map(values, depths, widths, *, title: str | None = None, value_name
 
 
 def curves(x, series, *, x_title: str = "", y_title: str = "", title: str | None = None, markers: bool = False,
-           log_x: bool = False, log_y: bool = False, dashed=(), bands=None) -> go.Figure:
+           log_x: bool = False, log_y: bool = False, dashed=()) -> go.Figure:
     """Line plot of several named curves over the same x. x: shape (n,). series: {name: values of shape (n,)},
-    drawn in order. dashed: names drawn as dashed lines (e.g. a target curve). bands: {name: (low, high)}, each of
-    shape (n,): a shaded band in that series' colour (e.g. the smallest and largest value over seeds around their
-    median); with bands, the series take the colours of ``CLASS_COLORS`` in order."""
+    drawn in order. dashed: names drawn as dashed lines (e.g. a target curve). Numbers measured several times (one
+    per seed) are drawn by ``spread``: their median (or mean) with the band from smallest to largest."""
     x = np.asarray(x, dtype=np.float64)
-    bands = {} if bands is None else dict(bands)
-    unknown = [name for name in bands if name not in series]
-    if unknown:
-        raise ValueError(f"bands must name series of the plot ({', '.join(map(repr, series))}); got {unknown[0]!r}")
     fig = go.Figure()
-    for i, (name, values) in enumerate(series.items()):
+    for name, values in series.items():
         values = np.asarray(values, dtype=np.float64)
         if values.shape != x.shape:
             raise ValueError(f"series {name!r} must have the shape of x, {x.shape}; got {values.shape} instead")
-        color = CLASS_COLORS[i % len(CLASS_COLORS)] if bands else None
-        if name in bands:
-            low, high = (np.asarray(v, dtype=np.float64) for v in bands[name])
-            if low.shape != x.shape or high.shape != x.shape:
-                raise ValueError(f"bands[{name!r}] must be (low, high) of the shape of x, {x.shape}; got "
-                                 f"{low.shape} and {high.shape} instead")
-            fig.add_trace(go.Scatter(x=_r(np.concatenate([x, x[::-1]])), y=_r(np.concatenate([high, low[::-1]]), 4),
-                                     fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
-                                     name=f"{name} (range)", legendgroup=str(name), showlegend=False,
-                                     hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=_r(x), y=_r(values, 4), name=str(name), mode="lines+markers" if markers else "lines",
-                                 legendgroup=str(name) if bands else None,
-                                 line=dict(dash="dash" if name in dashed else "solid", color=color)))
+                                 line=dict(dash="dash" if name in dashed else "solid")))
     fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear")
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
     fig.update_layout(title=title, width=520, height=320, margin=dict(l=60, r=20, t=40 if title else 20, b=50),
@@ -641,7 +625,8 @@ def bent_plane(lines, lines_hidden, X, H, y, w, b, *, epoch: int | None = None, 
 
 # ---------------------------------------------------------------------------------------------------------
 # Lesson 03: a loss surface with a gradient-descent path on it (arrays of ``hlkit.surface``), and numbers measured
-# on several networks (``hlkit.init_scale``), each drawn as its median with a band from its smallest to its largest.
+# on several networks (``hlkit.init_scale``; lesson 04's seeds too), each drawn as its median with a band from its
+# smallest to its largest.
 
 def _significant(values, digits: int = 4) -> np.ndarray:
     """Round to ``digits`` significant digits: sizes per layer span 1e-5 to 1e3, which fixed decimals would erase."""
@@ -698,11 +683,18 @@ def loss_surface(w1, w2, loss, path, *, minimum=None, title: str | None = None) 
     return fig
 
 
-def spread(x, panels, *, x_title: str = "", log_y: bool = False, title: str | None = None) -> go.Figure:
-    """Numbers measured several times (e.g. once per seed), each series drawn as its median with a shaded band from
-    its smallest to its largest value. x: shape (n,). panels: {panel title: {series name: values of shape (runs, n)}},
-    one subplot per panel, side by side; a series keeps its colour (and its legend entry) in every panel.
-    Traces, per panel and series in order: the band, then the median line (hover: median, min and max)."""
+#: what ``spread`` draws as the line through several runs: name -> function of (runs, n) along axis 0
+CENTERS = {"median": np.median, "mean": np.mean}
+
+
+def spread(x, panels, *, x_title: str = "", y_title: str = "", log_x: bool = False, log_y: bool = False,
+           center: str = "median", title: str | None = None) -> go.Figure:
+    """Numbers measured several times (e.g. once per seed), each series drawn as its median (``center="mean"``: its
+    mean) with a shaded band from its smallest to its largest value: hlkit's one way to draw a spread over runs.
+    x: shape (n,). panels: {panel title: {series name: values of shape (runs, n)}}, one subplot per panel, side by
+    side; a series keeps its colour (and its legend entry) in every panel.
+    Traces, per panel and series in order: the band, then the line (hover: the centre, min and max)."""
+    center = str(check_choice("center", center, CENTERS))
     x = np.asarray(x, dtype=np.float64)
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(panels), horizontal_spacing=0.12)
     names = list(dict.fromkeys(name for series in panels.values() for name in series))
@@ -712,17 +704,19 @@ def spread(x, panels, *, x_title: str = "", log_y: bool = False, title: str | No
             if runs.ndim != 2 or runs.shape[1] != len(x):
                 raise ValueError(f"series {name!r} must have shape (runs, {len(x)}); got {runs.shape} instead")
             color = class_color(names.index(name))
-            low, mid, high = (_significant(v) for v in (runs.min(axis=0), np.median(runs, axis=0), runs.max(axis=0)))
+            low, mid, high = (_significant(v) for v in (runs.min(axis=0), CENTERS[center](runs, axis=0),
+                                                        runs.max(axis=0)))
             fig.add_trace(go.Scatter(x=_r(np.concatenate([x, x[::-1]])), y=np.concatenate([high, low[::-1]]),
                                      fill="toself", fillcolor=f"rgba({','.join(str(int(c)) for c in _rgb(color))},0.2)",
                                      line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=name,
                                      name=f"{name} (min-max)"), row=1, col=col)
             fig.add_trace(go.Scatter(x=_r(x), y=mid, customdata=np.stack([low, high], axis=1), mode="lines+markers",
                                      name=name, legendgroup=name, showlegend=col == 1, line=dict(color=color),
-                                     hovertemplate=f"{name}<br>%{{x}}: median %{{y:.3g}}<br>min %{{customdata[0]:.3g}}, "
+                                     hovertemplate=f"{name}<br>%{{x}}: {center} %{{y:.3g}}<br>min %{{customdata[0]:.3g}}, "
                                                    f"max %{{customdata[1]:.3g}}<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(title_text=x_title, gridcolor="#eee", row=1, col=col)
-        fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power", gridcolor="#eee", row=1, col=col)
+        fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear", gridcolor="#eee", row=1, col=col)
+        fig.update_yaxes(title_text=y_title if col == 1 else "", type="log" if log_y else "linear",
+                         exponentformat="power", gridcolor="#eee", row=1, col=col)
     fig.update_layout(title=title, width=420 * len(panels) + 120, height=380, margin=dict(l=60, r=20, t=80 if title else 40,
                       b=50), plot_bgcolor="white")
     return fig

@@ -1,5 +1,6 @@
 """Lesson 03's loss surface (§5) and initialisation scale (§6), re-derived another way than the lesson measures them:
-torch autograd and autograd's gradients instead of hl.scratch's, the lowest point by L-BFGS and the curvature by autograd's
+hl.scratch's numpy backpropagation and finite differences instead of the autograd of init_scale.layer_sizes, autograd's
+gradients instead of hl.scratch's on the surface, the lowest point by L-BFGS and the curvature by autograd's
 Hessian instead of Newton's method and the closed form, the limit of the learning rate from the curvature instead of
 a scan, seeds the lesson did not use, and a simulation of exercise 5's closed form. The lesson's two widgets are run
 from the notebook's own cells and checked after a slider change."""
@@ -171,38 +172,65 @@ def test_loss_surface_figure_holds_the_arrays(line):
 # §6: the starting scale
 
 
-def torch_sizes(model, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(std of each hidden layer's outputs, norm of dL/da there, norm of dL/dW) by torch autograd."""
-    outputs = model.layer_outputs(torch.as_tensor(X))          # [features, hidden 1..L, logits]
-    hidden = outputs[1:-1]
-    for h in hidden:
-        h.retain_grad()
-    hl.train.loss_fn(outputs[-1], torch.as_tensor(y)).backward()
-    return (np.array([h.detach().std(correction=0).item() for h in hidden]),
-            np.array([h.grad.norm().item() for h in hidden]),
-            np.array([layer.weight.grad.norm().item() for layer in model.hidden]))
+def numpy_sizes(model, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(std of each hidden layer's outputs, norm of dL/da there, norm of dL/dW) by the numpy backpropagation of
+    hl.scratch, written out layer by layer (not autograd, which init_scale.layer_sizes uses)."""
+    params = hl.scratch.params_from_torch(model)
+    cache = hl.scratch.forward(params, hl.scratch.inputs_from_torch(model, X), model.spec["activation"])
+    grads = hl.scratch.backward(params, cache, y)
+    hidden = range(len(params) - 1)
+    return (np.array([np.std(cache.a[i + 1]) for i in hidden]), np.array([np.linalg.norm(grads.da[i]) for i in hidden]),
+            np.array([np.linalg.norm(grads.W[i]) for i in hidden]))
 
 
-def torch_runs(activation, factor, X, y, seeds):
-    runs = [torch_sizes(init_scale.scale_weights(hl.mlp([32] * 10, activation=activation, seed=s), factor), X, y)
+def numpy_runs(activation, factor, X, y, seeds):
+    runs = [numpy_sizes(init_scale.scale_weights(hl.mlp([32] * 10, activation=activation, seed=s), factor), X, y)
             for s in seeds]
     return [np.stack([r[i] for r in runs]) for i in range(3)]
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
-def test_layer_sizes_are_autograds(circle, activation):
+def test_layer_sizes_match_numpy_backpropagation(circle, activation):
     for factor in (0.5, 2.0):
         measured = init_scale.across_seeds([32] * 10, activation, factor, circle.X_train, circle.y_train,
                                            seeds=range(2))
-        std, grad, weight_grad = torch_runs(activation, factor, circle.X_train, circle.y_train, range(2))
+        std, grad, weight_grad = numpy_runs(activation, factor, circle.X_train, circle.y_train, range(2))
+        assert measured.gradient_norm.shape == (2, 10)
         assert np.allclose(measured.activation_std, std, rtol=1e-9)
         assert np.allclose(measured.gradient_norm, grad, rtol=1e-9)
         assert np.allclose(measured.weight_gradient_norm, weight_grad, rtol=1e-9)
 
 
+@pytest.mark.parametrize("options", [dict(), dict(residual=True, norm="layer")])
+def test_layer_sizes_weight_gradients_match_finite_differences(circle, options):
+    """A tiny net, plain and with skips + layer norm (which hl.scratch cannot rebuild): every hidden weight's
+    gradient by central differences of the loss, against the norms layer_sizes reports."""
+    X, y = circle.X_train[:40], circle.y_train[:40]
+    model = init_scale.scale_weights(hl.mlp([3, 3, 3], activation="tanh", seed=2, **options), 1.5)
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    by_differences = []
+    with torch.no_grad():
+        for layer in model.hidden:
+            grad = np.zeros(layer.weight.shape)
+            for index in np.ndindex(*grad.shape):
+                was = layer.weight[index].item()
+                losses = []
+                for step in (1e-6, -1e-6):
+                    layer.weight[index] = was + step
+                    losses.append(hl.train.loss_fn(model(Xt), yt).item())
+                layer.weight[index] = was
+                grad[index] = (losses[0] - losses[1]) / 2e-6
+            by_differences.append(np.linalg.norm(grad))
+    measured = init_scale.layer_sizes(model, X, y)
+    assert np.allclose(measured.weight_gradient_norm, by_differences, rtol=1e-6)
+    with torch.no_grad():
+        outputs = model.layer_outputs(Xt)[1:-1]
+    assert np.allclose(measured.activation_std, [h.numpy().std() for h in outputs], rtol=1e-12)
+
+
 def test_headline_claims_hold_on_seeds_the_lesson_did_not_use(circle):
     X, y, seeds = circle.X_train, circle.y_train, range(5, 10)
-    sizes = {(a, k): torch_runs(a, k, X, y, seeds) for a in ("relu", "tanh") for k in (0.5, 1.0, 2.0)}
+    sizes = {(a, k): numpy_runs(a, k, X, y, seeds) for a in ("relu", "tanh") for k in (0.5, 1.0, 2.0)}
 
     def forward(a, k):
         return sizes[a, k][0][:, -1] / sizes[a, k][0][:, 0]
@@ -268,24 +296,10 @@ def test_scale_weights_multiplies_weights_only_and_refuses_bad_factors():
         init_scale.across_seeds([4], "relu", 1.0, X, y, seeds=[])
     with pytest.raises(ValueError, match="at least one hidden layer"):
         init_scale.layer_sizes(hl.mlp([]), X, y)
-    with pytest.raises(ValueError, match=r"activation must be one of .*'relu'.*got 'gelu'"):
-        init_scale.layer_sizes(hl.mlp([4], activation="gelu"), X, y)
+    with pytest.raises(TypeError, match="layer_sizes needs an MLP built by hlkit.models.mlp; got CNN"):
+        init_scale.layer_sizes(hl.cnn(), X, y)
     with pytest.raises(ValueError, match="factor must be"):
         init_scale.across_seeds([4], "relu", 0.0, X, y)
-
-
-def test_spread_draws_median_and_min_max_band():
-    runs = np.array([[1.0, 10.0, 100.0], [2.0, 20.0, 300.0], [4.0, 5.0, 200.0]])
-    fig = hl.viz.spread([1, 2, 3], {"left": {"a": runs, "b": runs / 2}, "right": {"a": runs * 3}}, log_y=True,
-                        title="t")
-    band, line = fig.data[0], fig.data[1]
-    assert np.allclose(band.x, [1, 2, 3, 3, 2, 1]) and np.allclose(band.y, [4, 20, 300, 100, 5, 1])
-    assert np.allclose(line.y, [2, 10, 200]) and np.allclose(line.customdata, [[1, 4], [5, 20], [100, 300]])
-    assert [t.name for t in fig.data if t.showlegend is not False] == ["a", "b"]      # one legend entry per series
-    assert fig.data[5].line.color == line.line.color and np.allclose(fig.data[5].y, [6, 30, 600])
-    assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log" and fig.layout.title.text == "t"
-    with pytest.raises(ValueError, match=r"series 'a' must have shape \(runs, 3\); got \(3,\) instead"):
-        hl.viz.spread([1, 2, 3], {"p": {"a": runs[0]}})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -328,7 +342,7 @@ def test_scale_widget_follows_its_slider(circle):
     slider.value = 0.5
     std, grad, _ = {}, {}, None
     for activation in ("relu", "tanh"):
-        std[activation], grad[activation], _ = torch_runs(activation, 0.5, circle.X_train, circle.y_train, range(5))
+        std[activation], grad[activation], _ = numpy_runs(activation, 0.5, circle.X_train, circle.y_train, range(5))
     # traces per panel: (band, median) for relu, then for tanh; the left panel holds the outputs' std
     assert np.allclose(view.data[1].y, np.median(std["relu"], axis=0), rtol=1e-3)
     assert np.allclose(view.data[3].y, np.median(std["tanh"], axis=0), rtol=1e-3)

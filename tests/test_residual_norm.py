@@ -1,9 +1,10 @@
 """Lesson 04 §6 (very deep networks: residual connections and layer normalisation) re-derived another way.
 
-The lesson measures, with torch's autograd, how the gradient of the loss with respect to the hidden layers' outputs
-changes from the last hidden layer back to the first, at initialisation, for plain, residual and layer-normalised
-networks. Here the same ratio comes from a backward pass written in numpy from the weights alone (checked against
-autograd once), over seeds the lesson does not use, and the lesson's claims are asserted on it.
+The lesson measures, with torch's autograd (``hlkit.init_scale.across_seeds``), how the gradient of the loss with
+respect to the hidden layers' outputs changes from the last hidden layer back to the first, at initialisation, for
+plain, residual and layer-normalised networks. Here the same ratio comes from a backward pass written in numpy from
+the weights alone (checked against autograd and against init_scale), over seeds the lesson does not use, and the
+lesson's claims are asserted on it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from hlkit import data, models
+from hlkit import data, init_scale, models
 
 EPS = 1e-5          # torch's layer_norm default, which hlkit's MLP uses
 VARIANTS = {"plain": {}, "residual": dict(residual=True), "layer norm": dict(norm="layer"),
@@ -70,6 +71,18 @@ def test_the_numpy_backward_pass_is_autograd(spiral, activation, variant):
     auto = torch.autograd.grad(loss, outs[1:-1])
     for by_hand, by_torch in zip(gradients_by_hand(model, spiral.X_train, spiral.y_train), auto, strict=True):
         assert np.allclose(by_hand, by_torch.numpy(), rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_the_lessons_gradient_sizes_are_the_numpy_backward_passs(spiral, activation, variant):
+    """The lesson takes its ratio from hlkit.init_scale (autograd): its per-layer gradient norms, over two seeds."""
+    sizes = init_scale.across_seeds([6] * 5, activation, 1.0, spiral.X_train, spiral.y_train, seeds=[3, 4],
+                                    **VARIANTS[variant])
+    for row, seed in zip(sizes.gradient_norm, [3, 4], strict=True):
+        model = models.mlp([6] * 5, activation=activation, seed=seed, **VARIANTS[variant])
+        by_hand = [np.linalg.norm(g) for g in gradients_by_hand(model, spiral.X_train, spiral.y_train)]
+        assert np.allclose(row, by_hand, rtol=1e-9)
 
 
 @pytest.fixture(scope="module")

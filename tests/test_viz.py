@@ -296,3 +296,30 @@ def test_class_colours_stay_apart_under_colour_vision_deficiencies(vision):
         gap = _closest_pair(viz.CLASS_COLORS[:k], MACHADO[vision])
         assert gap >= 12, f"{k} classes under {vision}: two colours only {gap:.1f} CIELAB units apart"
     assert viz.CLASS_COLORS[:2] == [viz.ORANGE, viz.BLUE]   # the binary sets keep TF Playground's pair
+
+
+# --- spread: runs drawn as their median (or mean) with a min-max band (lessons 03 and 04) ---------------------------
+
+def test_spread_draws_median_and_min_max_band():
+    runs = np.array([[1.0, 10.0, 100.0], [2.0, 20.0, 300.0], [4.0, 5.0, 200.0]])
+    fig = viz.spread([1, 2, 3], {"left": {"a": runs, "b": runs / 2}, "right": {"a": runs * 3}}, log_y=True,
+                     title="t", y_title="size")
+    band, line = fig.data[0], fig.data[1]
+    assert np.allclose(band.x, [1, 2, 3, 3, 2, 1]) and np.allclose(band.y, [4, 20, 300, 100, 5, 1])
+    assert np.allclose(line.y, [2, 10, 200]) and np.allclose(line.customdata, [[1, 4], [5, 20], [100, 300]])
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["a", "b"]      # one legend entry per series
+    assert fig.data[5].line.color == line.line.color and np.allclose(fig.data[5].y, [6, 30, 600])
+    assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log" and fig.layout.title.text == "t"
+    assert fig.layout.yaxis.title.text == "size" and fig.layout.xaxis.type == "linear"
+    assert "median" in line.hovertemplate
+    with pytest.raises(ValueError, match=r"series 'a' must have shape \(runs, 3\); got \(3,\) instead"):
+        viz.spread([1, 2, 3], {"p": {"a": runs[0]}})
+
+
+def test_spread_can_draw_the_mean_on_a_log_x_axis():
+    runs = np.array([[1.0, 10.0, 100.0], [2.0, 20.0, 300.0], [6.0, 0.0, 200.0]])
+    fig = viz.spread([0.01, 0.1, 1.0], {"p": {"a": runs}}, center="mean", log_x=True)
+    assert np.allclose(fig.data[1].y, [3, 10, 200]) and np.allclose(fig.data[0].y, [6, 20, 300, 100, 0, 1])
+    assert fig.layout.xaxis.type == "log" and "mean" in fig.data[1].hovertemplate
+    with pytest.raises(ValueError, match=r"center must be one of .*'median'.*got 'mode'"):
+        viz.spread([1, 2, 3], {"p": {"a": runs}}, center="mode")

@@ -1,7 +1,10 @@
 // The Playground's accessibility fixes for what ipywidgets 8 renders (hlkit/playground/controls.py, class Access):
 // a slider's handle (noUiSlider's role="slider" div) gets the slider's visible label as its name, a toggle button
-// aria-pressed, a disabled control aria-disabled and its reason (the tooltip) as description. Renders nothing;
-// watches the Playground's own subtree, so controls drawn later or changed by the kernel stay labelled.
+// aria-pressed, a disabled control aria-disabled and its reason (the tooltip) as description, and the icon-only
+// buttons of a Play control (ipywidgets' PlayView draws <button><i class="fa fa-play"></i></button> with no text)
+// the names "play" / "pause", "stop" and "repeat", in a group named by the Play's tooltip. Renders nothing; watches
+// the subtree of the Playground (class hl-playground) or of a lesson's widget (class hl-access) it sits in, so
+// controls drawn later or changed by the kernel stay labelled.
 
 function label(box) {
   const l = box.querySelector(":scope > .widget-label");
@@ -22,6 +25,18 @@ function fix(root) {
     const pressed = String(button.classList.contains("mod-active"));
     if (button.getAttribute("aria-pressed") !== pressed) button.setAttribute("aria-pressed", pressed);
   }
+  for (const box of root.querySelectorAll(".widget-play")) {
+    const [toggle, stop, repeat] = box.querySelectorAll(":scope > button");
+    if (!toggle || !stop || !repeat) continue;
+    const names = [[toggle, toggle.querySelector(".fa-pause") ? "pause" : "play"], [stop, "stop"], [repeat, "repeat"]];
+    for (const [button, name] of names) if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+    const looping = String(repeat.classList.contains("mod-active"));
+    if (repeat.getAttribute("aria-pressed") !== looping) repeat.setAttribute("aria-pressed", looping);
+    if (box.title && box.getAttribute("aria-label") !== box.title) {
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", box.title);
+    }
+  }
   for (const box of root.querySelectorAll(".widget-dropdown, .widget-text")) {
     const field = box.querySelector("select, input"), why = (box.querySelector(".widget-label") || {}).title || "";
     if (field && field.disabled && why) field.setAttribute("aria-description", why);
@@ -36,7 +51,7 @@ function render({ el }) {
   const later = () => { if (!pending) { pending = true; requestAnimationFrame(run); } };
   // the view is put into the page after render returns: look for the Playground's box once it is there
   const find = () => {
-    root = el.closest(".hl-playground");
+    root = el.closest(".hl-playground, .hl-access");
     if (!root) { if (!gone && ++tries < 600) setTimeout(find, 100); return; }
     observer = new MutationObserver(later);
     observer.observe(root, { subtree: true, childList: true, attributes: true,

@@ -45,8 +45,10 @@ STYLE = """<style>
 
 
 class Access(anywidget.AnyWidget):
-    """Invisible: names the Playground's sliders after their labels, gives its toggles aria-pressed and its disabled
-    controls their reason (see the module docstring)."""
+    """Invisible: names the Playground's sliders after their labels, gives its toggles aria-pressed, its disabled
+    controls their reason and the icon-only buttons of an ``ipywidgets.Play`` their names (see the module docstring
+    and controls.js). A lesson's widget gets the same: put an ``Access()`` in its box and give the box the class
+    ``hl-access``."""
 
     _esm = Path(__file__).with_name("controls.js")
 

@@ -44,6 +44,12 @@ def test_lesson_runs_clean_in_jupyterlab(lab, lab_page, served_root, artifacts, 
     drv.full_screenshot(lab_page, artifacts / name.replace(".ipynb", ".png"))
     print(f"{name}: run all {seconds:.1f} s")
     assert not problems, "\n".join(problems)
+    if lab_page.locator(".hl-access").count():   # a lesson widget with hlkit's accessibility fixes (controls.Access)
+        play_buttons = lab_page.locator(".hl-access .widget-play > button")
+        drv.wait_until(lambda: play_buttons.count() == 0 or all(play_buttons.nth(i).get_attribute("aria-label")
+                                                                 for i in range(play_buttons.count())),
+                       30, "names on the Play buttons")
+        assert drv.axe_serious(lab_page, ".hl-access") == []
     assert not lab_page.errors, "\n".join(lab_page.errors)
     assert not lab_page.outside_requests, f"the page asked for outside addresses: {lab_page.outside_requests}"
 

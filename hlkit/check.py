@@ -231,7 +231,7 @@ def _whole(what: str, value, hint: str) -> int:
 
 # --- lesson 01 ---
 # The inputs of lesson 01's exercises (the notebook states the same ones).
-_L01_NEURON = dict(x=[2.0, -1.0, 0.5], w=[0.5, 1.0, -2.0], b=0.5)
+_L01_NEURON = dict(x=[2.0, -1.0, 0.5], w=[0.5, 1.0, -2.0], b=0.3)
 _L01_W1, _L01_B1 = [[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]], [1.0, 0.0, -1.0]
 _L01_W2, _L01_B2 = [[2.0, -1.0, 0.5]], [0.5]
 

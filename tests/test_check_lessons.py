@@ -166,9 +166,9 @@ def scalar(name, answer):
 # check name -> (how to call it with the right answer, [(wrong arguments, words the message must hold)])
 CASES = {
     "l01_neuron_output": (lambda: (scalar("l01_neuron_output", "neuron_output"),), [
-        (lambda: (float(np.array([0.5, 1.0, -2.0]) @ [2.0, -1.0, 0.5] + 0.5),), "one step early"),
+        (lambda: (float(np.array([0.5, 1.0, -2.0]) @ [2.0, -1.0, 0.5] + 0.3),), "one step early"),
         (lambda: (float(hl.scratch.sigmoid(np.array([0.5, 1.0, -2.0]) @ [2.0, -1.0, 0.5])),), "forgot the bias"),
-        (lambda: (float(np.tanh(np.array([0.5, 1.0, -2.0]) @ [2.0, -1.0, 0.5] + 0.5)),), "not tanh or relu"),
+        (lambda: (float(np.tanh(np.array([0.5, 1.0, -2.0]) @ [2.0, -1.0, 0.5] + 0.3)),), "not tanh or relu"),
         (lambda: (1 - scalar("l01_neuron_output", "neuron_output"),), "sign"),
         (lambda: (round(scalar("l01_neuron_output", "neuron_output"), 2),), "rounded to 2 decimals"),
         (lambda: ([scalar("l01_neuron_output", "neuron_output")] * 2,), "one number"),

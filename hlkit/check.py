@@ -310,7 +310,7 @@ _TINY_PARAMS = [
     ([[2.0, -1.0]], [0.5]),
 ]
 _L02_X_EXERCISE = [[-0.5, 1.0]]
-_L02_X_BATCH = [[0.5, -0.25], [-0.5, 1.0], [1.0, 1.0], [0.0, 0.0]]
+_L02_X_BATCH = [[1.0, 1.0], [0.0, 0.0], [-1.0, 0.5], [0.75, -1.0]]
 _L02_HIDDEN = [8, 4]
 
 
@@ -351,27 +351,31 @@ def l02_network_output(p) -> None:
             hint="go layer by layer, as in the section's worked example, with this new input")
 
 
-def l02_batch_weighted_sums(Z1) -> None:
-    """Exercise 2: the first hidden layer's weighted sums for the batch of four inputs, shape (4, 3)."""
+def l02_batch_weighted_sums(Z2) -> None:
+    """Exercise 2: hidden layer 2's weighted sums for the batch of four inputs (section 3's X), shape (4, 2)."""
     name = "l02_batch_weighted_sums"
-    if _unanswered(name, Z1):
+    what = "weighted sums Z2"
+    if _unanswered(name, Z2):
         return
-    (W1, b1), *_ = _tiny()
-    X = np.asarray(_L02_X_BATCH)
-    got = as_array("weighted sums Z1", Z1, None, _see(name, "a (4, 3) array"))
-    if got.shape == (3, 4):
-        fail("weighted sums Z1", "shape (4, 3): one row per input, one column per neuron", "shape (3, 4): transposed",
+    (W1, b1), (W2, b2), _ = _tiny()
+    Z1 = np.asarray(_L02_X_BATCH) @ W1.T + b1
+    got = as_array(what, Z2, None, _see(name, "a (4, 2) array"))
+    if got.shape == (2, 4):
+        fail(what, "shape (4, 2): one row per input, one column per neuron", "shape (2, 4): transposed",
              _see(name, "with one input per row, the batch comes first in the product"))
-    got = as_array("weighted sums Z1", Z1, (4, 3), _see(name, "4 inputs (rows) times 3 neurons (columns)"))
-    expected = X @ W1.T + b1
-    if np.allclose(got, expected - b1):
-        fail("weighted sums Z1", "the biases added", "the products without the bias",
-             _see(name, "forgot the bias: numpy adds a (3,) vector to every row of a (4, 3) matrix"))
+    got = as_array(what, Z2, (4, 2), _see(name, "4 inputs (rows) times the 2 neurons of layer 2 (columns)"))
+    expected = np.tanh(Z1) @ W2.T + b2
+    if np.allclose(got, expected - b2):
+        fail(what, "the biases added", "the products without the bias",
+             _see(name, "forgot the bias: numpy adds a (2,) vector to every row of a (4, 2) matrix"))
     if np.allclose(got, np.tanh(expected)):
-        fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations (after tanh)",
+        fail(what, "the weighted sums z (before the activation)", "the activations (after tanh)",
              _see(name, "this exercise asks for z, not the activation of it"))
-    _number(name, "weighted sums Z1", got, expected, tol=1e-6,
-            hint="every row is one input's weighted sums, exactly as for one input in section 2")
+    if np.allclose(got, Z1 @ W2.T + b2):
+        fail(what, "layer 1's activations as the inputs", "layer 1's weighted sums as the inputs (tanh skipped)",
+             _see(name, "layer 2 reads what layer 1 outputs: its weighted sums after the activation"))
+    _number(name, what, got, expected, tol=1e-6,
+            hint="every row is one input's weighted sums in layer 2, from that input's layer-1 activations")
 
 
 @limited

@@ -1056,8 +1056,10 @@ def _l08_same_magnitudes(a: np.ndarray, b: np.ndarray) -> bool:
 def _l08_prune_cases() -> list[tuple[np.ndarray, float]]:
     rng = np.random.default_rng(808)
     ties = np.array([[0.3, -0.3, 0.3, 0.9], [-0.3, 0.1, 2.0, -0.5]])   # four entries share the cut-off magnitude
+    # the last two counts end in .5 (13.5 -> 14, 12.5 -> 12: a half goes to the even number, as the exercise says)
     return [(rng.normal(size=(6, 5)), 0.5), (rng.normal(size=(4, 1, 3, 3)), 0.25), (rng.normal(size=(5, 8)), 0.8),
-            (rng.normal(size=(3, 4)), 0.0), (rng.normal(size=(2, 5)), 1.0), (ties, 0.25)]
+            (rng.normal(size=(3, 4)), 0.0), (rng.normal(size=(2, 5)), 1.0), (ties, 0.25),
+            (rng.normal(size=(3, 2, 3, 3)), 0.25), (rng.normal(size=(5, 10)), 0.25)]
 
 
 def l08_prune(prune) -> None:
@@ -1104,16 +1106,18 @@ def l08_prune(prune) -> None:
                  _see(name, "several entries share the cut-off magnitude here; a threshold takes them all, a ranking "
                             "takes exactly as many as needed (any of the tied ones)"))
         if abs(zeros - k) == 1:
+            half = (fraction * size) % 1 == 0.5
             fail(what, f"{k} of {size} entries removed", f"{zeros}: a count off by one",
                  _see(name, "the number to remove is the fraction of all entries, rounded to the nearest whole "
-                            "number"))
+                            "number" + (": here that share ends in a half, and a half goes to the even whole number, "
+                                        "as Python's round does" if half else "")))
         if zeros != k:
             fail(what, f"{k} of {size} entries removed", f"{zeros} removed",
                  _see(name, "count all entries of the array, whatever its shape, then take the fraction of them"))
         fail(what, "the entries with the smallest magnitudes removed", "other entries removed",
              _see(name, "rank the entries by magnitude over the whole array and zero the first ones"))
-    passed("prune(weights, fraction): right on every array tried (matrices, filters, fraction 0 and 1, ties), "
-           "and the input left as it was")
+    passed("prune(weights, fraction): right on every array tried (matrices, filters, fraction 0 and 1, ties, counts "
+           "ending in .5), and the input left as it was")
 
 
 def _l08_near(out: np.ndarray, candidate, *, atol: float) -> bool:

@@ -415,6 +415,8 @@ CASES.update({
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction)),), "0 removed"),
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: round((1 - fraction) * size)),), "fraction kept"),
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size) + 1),), "off by one"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size)),), "the even whole number"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size + 0.5)),), "the even whole number"),
         (lambda: (l08_threshold,), "nothing removed for fraction 0"),
         (lambda: (lambda w, f: l08_threshold(w, f) if f > 0 else np.array(w, dtype=np.float64),),
          "every entry at the cut-off magnitude"),

@@ -310,7 +310,7 @@ _TINY_PARAMS = [
     ([[2.0, -1.0]], [0.5]),
 ]
 _L02_X_EXERCISE = [[-0.5, 1.0]]
-_L02_X_BATCH = [[0.5, -0.25], [-0.5, 1.0], [1.0, 1.0], [0.0, 0.0]]
+_L02_X_BATCH = [[1.0, 1.0], [0.0, 0.0], [-1.0, 0.5], [0.75, -1.0]]
 _L02_HIDDEN = [8, 4]
 
 
@@ -351,27 +351,31 @@ def l02_network_output(p) -> None:
             hint="go layer by layer, as in the section's worked example, with this new input")
 
 
-def l02_batch_weighted_sums(Z1) -> None:
-    """Exercise 2: the first hidden layer's weighted sums for the batch of four inputs, shape (4, 3)."""
+def l02_batch_weighted_sums(Z2) -> None:
+    """Exercise 2: hidden layer 2's weighted sums for the batch of four inputs (section 3's X), shape (4, 2)."""
     name = "l02_batch_weighted_sums"
-    if _unanswered(name, Z1):
+    what = "weighted sums Z2"
+    if _unanswered(name, Z2):
         return
-    (W1, b1), *_ = _tiny()
-    X = np.asarray(_L02_X_BATCH)
-    got = as_array("weighted sums Z1", Z1, None, _see(name, "a (4, 3) array"))
-    if got.shape == (3, 4):
-        fail("weighted sums Z1", "shape (4, 3): one row per input, one column per neuron", "shape (3, 4): transposed",
+    (W1, b1), (W2, b2), _ = _tiny()
+    Z1 = np.asarray(_L02_X_BATCH) @ W1.T + b1
+    got = as_array(what, Z2, None, _see(name, "a (4, 2) array"))
+    if got.shape == (2, 4):
+        fail(what, "shape (4, 2): one row per input, one column per neuron", "shape (2, 4): transposed",
              _see(name, "with one input per row, the batch comes first in the product"))
-    got = as_array("weighted sums Z1", Z1, (4, 3), _see(name, "4 inputs (rows) times 3 neurons (columns)"))
-    expected = X @ W1.T + b1
-    if np.allclose(got, expected - b1):
-        fail("weighted sums Z1", "the biases added", "the products without the bias",
-             _see(name, "forgot the bias: numpy adds a (3,) vector to every row of a (4, 3) matrix"))
+    got = as_array(what, Z2, (4, 2), _see(name, "4 inputs (rows) times the 2 neurons of layer 2 (columns)"))
+    expected = np.tanh(Z1) @ W2.T + b2
+    if np.allclose(got, expected - b2):
+        fail(what, "the biases added", "the products without the bias",
+             _see(name, "forgot the bias: numpy adds a (2,) vector to every row of a (4, 2) matrix"))
     if np.allclose(got, np.tanh(expected)):
-        fail("weighted sums Z1", "the weighted sums z (before the activation)", "the activations (after tanh)",
+        fail(what, "the weighted sums z (before the activation)", "the activations (after tanh)",
              _see(name, "this exercise asks for z, not the activation of it"))
-    _number(name, "weighted sums Z1", got, expected, tol=1e-6,
-            hint="every row is one input's weighted sums, exactly as for one input in section 2")
+    if np.allclose(got, Z1 @ W2.T + b2):
+        fail(what, "layer 1's activations as the inputs", "layer 1's weighted sums as the inputs (tanh skipped)",
+             _see(name, "layer 2 reads what layer 1 outputs: its weighted sums after the activation"))
+    _number(name, what, got, expected, tol=1e-6,
+            hint="every row is one input's weighted sums in layer 2, from that input's layer-1 activations")
 
 
 @limited
@@ -1053,8 +1057,10 @@ def _l08_same_magnitudes(a: np.ndarray, b: np.ndarray) -> bool:
 def _l08_prune_cases() -> list[tuple[np.ndarray, float]]:
     rng = np.random.default_rng(808)
     ties = np.array([[0.3, -0.3, 0.3, 0.9], [-0.3, 0.1, 2.0, -0.5]])   # four entries share the cut-off magnitude
+    # the last two counts end in .5 (13.5 -> 14, 12.5 -> 12: a half goes to the even number, as the exercise says)
     return [(rng.normal(size=(6, 5)), 0.5), (rng.normal(size=(4, 1, 3, 3)), 0.25), (rng.normal(size=(5, 8)), 0.8),
-            (rng.normal(size=(3, 4)), 0.0), (rng.normal(size=(2, 5)), 1.0), (ties, 0.25)]
+            (rng.normal(size=(3, 4)), 0.0), (rng.normal(size=(2, 5)), 1.0), (ties, 0.25),
+            (rng.normal(size=(3, 2, 3, 3)), 0.25), (rng.normal(size=(5, 10)), 0.25)]
 
 
 def l08_prune(prune) -> None:
@@ -1101,16 +1107,18 @@ def l08_prune(prune) -> None:
                  _see(name, "several entries share the cut-off magnitude here; a threshold takes them all, a ranking "
                             "takes exactly as many as needed (any of the tied ones)"))
         if abs(zeros - k) == 1:
+            half = (fraction * size) % 1 == 0.5
             fail(what, f"{k} of {size} entries removed", f"{zeros}: a count off by one",
                  _see(name, "the number to remove is the fraction of all entries, rounded to the nearest whole "
-                            "number"))
+                            "number" + (": here that share ends in a half, and a half goes to the even whole number, "
+                                        "as Python's round does" if half else "")))
         if zeros != k:
             fail(what, f"{k} of {size} entries removed", f"{zeros} removed",
                  _see(name, "count all entries of the array, whatever its shape, then take the fraction of them"))
         fail(what, "the entries with the smallest magnitudes removed", "other entries removed",
              _see(name, "rank the entries by magnitude over the whole array and zero the first ones"))
-    passed("prune(weights, fraction): right on every array tried (matrices, filters, fraction 0 and 1, ties), "
-           "and the input left as it was")
+    passed("prune(weights, fraction): right on every array tried (matrices, filters, fraction 0 and 1, ties, counts "
+           "ending in .5), and the input left as it was")
 
 
 def _l08_near(out: np.ndarray, candidate, *, atol: float) -> bool:

@@ -139,6 +139,9 @@ def tiny_slopes():
 
 
 CURVES = {"A": history(1.0, 0.86), "B": history(0.64, 0.59), "C": history(0.91, 0.89)}
+# lesson 02 exercise 2: layer 1's weighted sums of section 3's batch (what a learner who skips tanh feeds layer 2)
+L02_Z1 = (np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 0.5], [0.75, -1.0]]) @ np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]]).T
+          + [0.0, 0.5, -0.5])
 _Z4 = np.array([1000.0, 1002.0, 999.0, 1001.5]) - 1002.0   # lesson 02 exercise 4's logits, shifted
 LOG_P4 = _Z4 - np.log(np.exp(_Z4).sum())
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -190,12 +193,13 @@ CASES = {
         (lambda: ([0.2, 0.3],), "single output"),
         (lambda: (round(scalar("l02_network_output", "p_new"), 3),), "rounded to"),
     ]),
-    "l02_batch_weighted_sums": (lambda: (v("l02_batch_weighted_sums", "Z1_batch"),), [
-        (lambda: (v("l02_batch_weighted_sums", "Z1_batch").T,), "transposed"),
-        (lambda: (v("l02_batch_weighted_sums", "Z1_batch") - [0.0, 0.5, -0.5],), "forgot the bias"),
-        (lambda: (np.tanh(v("l02_batch_weighted_sums", "Z1_batch")),), "not the activation"),
-        (lambda: (v("l02_batch_weighted_sums", "Z1_batch") + 0.1,), "12 of 12 values different"),
-        (lambda: (v("l02_batch_weighted_sums", "Z1_batch").ravel(),), "shape (4, 3)"),
+    "l02_batch_weighted_sums": (lambda: (v("l02_batch_weighted_sums", "Z2_batch"),), [
+        (lambda: (v("l02_batch_weighted_sums", "Z2_batch").T,), "transposed"),
+        (lambda: (v("l02_batch_weighted_sums", "Z2_batch") - [0.0, 0.25],), "forgot the bias"),
+        (lambda: (np.tanh(v("l02_batch_weighted_sums", "Z2_batch")),), "not the activation"),
+        (lambda: (L02_Z1 @ np.array([[1.0, -1.0, 0.5], [-0.5, 1.0, 1.0]]).T + [0.0, 0.25],), "after the activation"),
+        (lambda: (v("l02_batch_weighted_sums", "Z2_batch") + 0.1,), "8 of 8 values different"),
+        (lambda: (v("l02_batch_weighted_sums", "Z2_batch").ravel(),), "shape (4, 2)"),
     ]),
     "l02_n_params": (lambda: (scalar("l02_n_params", "n_parameters"),), [
         (lambda: (2 * 8 + 8 * 4 + 4 * 1,), "forgot the biases"),
@@ -411,6 +415,8 @@ CASES.update({
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction)),), "0 removed"),
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: round((1 - fraction) * size)),), "fraction kept"),
         (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size) + 1),), "off by one"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size)),), "the even whole number"),
+        (lambda: (l08_pruned_by(np.abs, count=lambda fraction, size: int(fraction * size + 0.5)),), "the even whole number"),
         (lambda: (l08_threshold,), "nothing removed for fraction 0"),
         (lambda: (lambda w, f: l08_threshold(w, f) if f > 0 else np.array(w, dtype=np.float64),),
          "every entry at the cut-off magnitude"),
@@ -633,7 +639,7 @@ def test_strict_shapes():
 
 def test_answers_as_tensors_and_lists_pass(capsys):
     check.l03_output_gradient(torch.as_tensor(v("l03_output_gradient", "dW3_new")))
-    check.l02_batch_weighted_sums(v("l02_batch_weighted_sums", "Z1_batch").tolist())
+    check.l02_batch_weighted_sums(v("l02_batch_weighted_sums", "Z2_batch").tolist())
     check.l01_neuron_output(round(scalar("l01_neuron_output", "neuron_output"), 5))
     assert capsys.readouterr().out.count("✓") == 3
 

@@ -178,3 +178,48 @@ def test_l02_softmax_ignores_a_shift_and_torch_cross_entropy_takes_logits():
     lz = logits - logits.max(axis=1, keepdims=True)
     mine = -(lz[np.arange(len(X)), digits.y_test] - np.log(np.exp(lz).sum(axis=1))).mean()
     assert abs(hl.train.evaluate(model, X, digits.y_test)[0] - mine) < 1e-10
+
+
+def test_l02_layer_two_of_a_batch_is_the_previous_activations_times_w_transposed_plus_b():
+    """Lesson 02 §3 / exercise 2: with inputs as rows, hidden layer 2's weighted sums are A1 W2^T + b2, row by row what
+    the one-input steps give, and what hl.scratch.forward caches; feeding Z1 (tanh skipped) gives other numbers."""
+    rng = np.random.default_rng(3)
+    (W1, b1), (W2, b2), (W3, b3) = params = [(rng.normal(size=(3, 2)), rng.normal(size=3)),
+                                             (rng.normal(size=(2, 3)), rng.normal(size=2)),
+                                             (rng.normal(size=(1, 2)), rng.normal(size=1))]
+    X = rng.normal(size=(6, 2))
+    Z2 = np.tanh(X @ W1.T + b1) @ W2.T + b2
+    by_row = np.array([[sum(W2[j, i] * np.tanh(W1[i] @ x + b1[i]) for i in range(3)) + b2[j] for j in range(2)]
+                       for x in X])
+    np.testing.assert_allclose(Z2, by_row, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hl.scratch.forward(params, X, "tanh").z[1], Z2, rtol=1e-12, atol=1e-12)
+    assert not np.allclose((X @ W1.T + b1) @ W2.T + b2, Z2)
+
+
+def test_l08_the_share_leaving_at_each_exit_is_the_heads_confidence_and_falls_with_the_threshold():
+    """Lesson 08 §5: an image leaves at exit k when head k's top probability (softmax of its logits, computed here with
+    numpy from the weights) reaches the threshold and no earlier head's did; so the share leaving at exit 1 never
+    grows with the threshold, and at 1.0 (never sure) the heads only add cost."""
+    data = hl.load_digits()
+    flat = dataclasses.replace(data, X_train=data.X_train.reshape(-1, 64), X_test=data.X_test.reshape(-1, 64))
+    model = hl.mlp([16, 16, 16], n_inputs=64, n_classes=10, activation="relu", seed=1)
+    hl.train.train(model, flat, epochs=5, lr=0.01, batch_size=64, seed=1)
+    heads = hl.compress.exit_heads(model, flat, epochs=5, lr=0.01, batch_size=64, seed=1)
+    a = flat.X_test
+    top = []
+    for (W, b), head in zip(hl.probe.weights(model)[:2], heads, strict=True):
+        a = np.maximum(a @ W.T + b, 0.0)
+        (Wh, bh), = hl.probe.weights(head)
+        z = a @ Wh.T + bh
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        top.append((p / p.sum(axis=1, keepdims=True)).max(axis=1))
+    first_shares = []
+    for t in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0):
+        run = hl.compress.early_exit(model, heads, flat.X_test, threshold=t)
+        at_1 = top[0] >= t
+        at_2 = ~at_1 & (top[1] >= t)
+        np.testing.assert_array_equal(run.exit_layer == 1, at_1)
+        np.testing.assert_array_equal(run.exit_layer == 2, at_2)
+        first_shares.append(at_1.mean())
+    assert (np.diff(first_shares) <= 0).all() and first_shares[-1] == 0
+    assert run.cost.mean() / run.full_cost > 1

@@ -106,7 +106,9 @@ def sigmoid(z):
 L01_X, L01_W, L01_B = np.array([2.0, -1.0, 0.5]), np.array([0.5, 1.0, -2.0]), 0.3
 L01_W1, L01_B1 = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]]), np.array([1.0, 0.0, -1.0])
 L01_W2, L01_B2 = np.array([[2.0, -1.0, 0.5]]), np.array([0.5])
-L02_X = np.array([[0.5, -0.25], [-0.5, 1.0], [1.0, 1.0], [0.0, 0.0]])
+L02_X = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 0.5], [0.75, -1.0]])
+L02_Z1 = L02_X @ TINY[0][0].T + TINY[0][1]
+L02_Z2 = np.tanh(L02_Z1) @ TINY[1][0].T + TINY[1][1]
 L03_P, L03_Y = np.array([0.9, 0.3, 0.6]), np.array([1, 0, 1])
 A1, A2, Z3, P = tiny_forward(np.array([-0.5, 1.0]))
 DW3 = (P - 0) * A2[None, :]
@@ -179,7 +181,7 @@ RIGHT = {
     "l01-ex2-weights": dict(W_combined=L01_W2 @ L01_W1),
     "l01-ex2-bias": dict(b_combined=L01_W2 @ L01_B1 + L01_B2),
     "l02-ex1-check": dict(p_new=float(P)),
-    "l02-ex2-check": dict(Z1_batch=L02_X @ TINY[0][0].T + TINY[0][1]),
+    "l02-ex2-check": dict(Z2_batch=L02_Z2),
     "l02-ex3-check": dict(n_parameters=(2 * 8 + 8) + (8 * 4 + 4) + (4 + 1)),
     "l03-ex1-check": dict(bce=float(np.mean(-(L03_Y * np.log(L03_P) + (1 - L03_Y) * np.log(1 - L03_P))))),
     "l03-ex2-check": dict(dW3_new=DW3),
@@ -241,10 +243,11 @@ WRONG = {
         "tanh on the output too": dict(p_new=float(np.tanh(Z3))),
     },
     "l02-ex2-check": {
-        "transposed (3, 4)": dict(Z1_batch=(L02_X @ TINY[0][0].T + TINY[0][1]).T),
-        "bias forgotten": dict(Z1_batch=L02_X @ TINY[0][0].T),
-        "tanh applied": dict(Z1_batch=np.tanh(L02_X @ TINY[0][0].T + TINY[0][1])),
-        "right shape, wrong numbers": dict(Z1_batch=np.zeros((4, 3))),
+        "transposed (2, 4)": dict(Z2_batch=L02_Z2.T),
+        "bias forgotten": dict(Z2_batch=L02_Z2 - TINY[1][1]),
+        "tanh applied": dict(Z2_batch=np.tanh(L02_Z2)),
+        "layer 1's tanh skipped": dict(Z2_batch=L02_Z1 @ TINY[1][0].T + TINY[1][1]),
+        "right shape, wrong numbers": dict(Z2_batch=np.zeros((4, 2))),
     },
     "l02-ex3-check": {
         "weights only": dict(n_parameters=2 * 8 + 8 * 4 + 4),

@@ -18,7 +18,7 @@ from .arguments import check_choice, check_float, check_int
 from .data import Dataset
 from .models import hidden_sizes, mlp, n_params
 from .probe import predict_proba
-from .train import one_thread_if_small, train
+from .train import evaluate, one_thread_if_small, train
 
 MAX_RUNS = 500   # networks per call: more would keep a lesson cell busy for minutes
 
@@ -182,9 +182,15 @@ def subsample(data: Dataset, n_train: int, *, seed: int = 0) -> Dataset:
         raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.make_dataset); got {type(data).__name__}")
     n = len(data.y_train)
     n_train = check_int("n_train", n_train, 2, n)
-    keep = np.sort(np.random.default_rng(check_int("seed", seed, 0, 2**32 - 1)).permutation(n)[:n_train])
+    keep = np.sort(_order(n, seed)[:n_train])
     return Dataset(data.X_train[keep], data.y_train[keep], data.X_test, data.y_test, data.n_classes,
                    f"{data.name} ({n_train} training points)", data.class_names)
+
+
+def _order(n: int, seed: int) -> np.ndarray:
+    """The random order of ``n`` training points that ``subsample`` (first ``n_train``) and ``resample``'s
+    validation points (the next ``n_val``) are drawn from."""
+    return np.random.default_rng(check_int("seed", seed, 0, 2**32 - 1)).permutation(n)
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,8 @@ class Resampled:
     """Networks of each architecture in ``hiddens`` trained on ``n_fits`` training sets drawn from one pool.
 
     hiddens: H hidden-layer lists. models: H lists of F trained models. test_proba: each fit's probability of
-    class 1 (binary) at the pool's test points, shape (H, F, n_test). train_acc, test_acc, test_loss: shape (H, F).
+    class 1 (binary) at the pool's test points, shape (H, F, n_test). train_acc, test_acc, test_loss: shape (H, F),
+    measured with the final (after early stopping: the restored) weights. epochs: epochs each fit ran, shape (H, F).
     n_params: shape (H,). The spread over the F fits of one architecture is its variance across training sets.
     """
 
@@ -202,15 +209,20 @@ class Resampled:
     train_acc: np.ndarray
     test_acc: np.ndarray
     test_loss: np.ndarray
+    epochs: np.ndarray
     n_params: np.ndarray
 
 
-def resample(data: Dataset, hiddens, *, n_train: int, n_fits: int = 5, epochs: int = 300, lr: float = 0.03,
-             activation: str = "tanh", seed: int = 0, **options) -> Resampled:
+def resample(data: Dataset, hiddens, *, n_train: int, n_fits: int = 5, n_val: int = 0, epochs: int = 300,
+             lr: float = 0.03, activation: str = "tanh", seed: int = 0, patience: int | None = None,
+             **options) -> Resampled:
     """Train every network in ``hiddens`` on ``n_fits`` different training sets of ``n_train`` points, each drawn
     (without replacement) from ``data``'s training points with ``subsample``; all are measured on ``data``'s test
     points. Fit f uses subsample seed ``seed + f`` and model seed ``seed + f``. Binary data only (the returned
-    probabilities are those of class 1). Other options go to ``hlkit.train.train``. Returns a ``Resampled``.
+    probabilities are those of class 1). n_val: validation points per fit, drawn from the same pool's other training
+    points (never its test points); with ``patience`` each fit stops early on them (``hlkit.train.train``'s early
+    stopping), trained on its ``n_train`` points only. Other options go to ``hlkit.train.train``. Returns a
+    ``Resampled``.
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be an hlkit Dataset (e.g. from hlkit.make_dataset); got {type(data).__name__}")
@@ -222,24 +234,42 @@ def resample(data: Dataset, hiddens, *, n_train: int, n_fits: int = 5, epochs: i
     seed = check_int("seed", seed, 0, 2**31)
     if len(hiddens) * n_fits > MAX_RUNS:
         raise ValueError(f"hiddens x n_fits may be at most {MAX_RUNS} runs; got {len(hiddens)} x {n_fits}")
-    sets = [subsample(data, n_train, seed=seed + f) for f in range(n_fits)]
+    n_pool = len(data.y_train)
+    n_train = check_int("n_train", n_train, 2, n_pool)
+    n_val = check_int("n_val", n_val, 0, n_pool - n_train)
+    epochs = check_int("epochs", epochs, 1, 100_000)
+    if patience is not None and n_val == 0:
+        raise ValueError("patience needs validation points: early stopping watches the held-out split, which "
+                         "without n_val would be data's test points; give n_val (e.g. n_val=50), got n_val=0")
+    sets = []
+    for f in range(n_fits):
+        part = subsample(data, n_train, seed=seed + f)
+        if n_val:   # the next n_val points of the same random order: disjoint from the training points
+            val = _order(n_pool, seed + f)[n_train:n_train + n_val]
+            part = Dataset(part.X_train, part.y_train, data.X_train[val], data.y_train[val], data.n_classes,
+                           f"{data.name} ({n_train} training / {n_val} validation points)", data.class_names)
+        sets.append(part)
     H = len(hiddens)
     proba = np.zeros((H, n_fits, len(data.y_test)))
     scores = {k: np.zeros((H, n_fits)) for k in ("train_acc", "test_acc", "test_loss")}
+    ran = np.zeros((H, n_fits), dtype=np.int64)
     models, sizes = [], np.zeros(H, dtype=np.int64)
     for h, hidden in enumerate(hiddens):
         models.append([])
         for f, part in enumerate(sets):
             model = mlp(list(hidden), activation=activation, seed=seed + f)
-            history = train(model, part, epochs=epochs, lr=lr, seed=seed + f, report_every=epochs, **options)
+            history = train(model, part, epochs=epochs, lr=lr, seed=seed + f, report_every=epochs, patience=patience,
+                            **options)
             if history.status == "diverged":
                 raise RuntimeError(f"hidden={list(hidden)}, fit {f}: {history.message}")
-            proba[h, f] = predict_proba(model, data.X_test)[:, 1]
-            for key, values in scores.items():
-                values[h, f] = getattr(history, key)[-1]
+            with one_thread_if_small(model):
+                proba[h, f] = predict_proba(model, data.X_test)[:, 1]
+                scores["train_acc"][h, f] = evaluate(model, part.X_train, part.y_train)[1]
+                scores["test_loss"][h, f], scores["test_acc"][h, f] = evaluate(model, data.X_test, data.y_test)
+            ran[h, f] = history.epoch[-1]
             models[h].append(model)
         sizes[h] = n_params(model)
-    return Resampled(tuple(tuple(h) for h in hiddens), models, proba, **scores, n_params=sizes)
+    return Resampled(tuple(tuple(h) for h in hiddens), models, proba, **scores, epochs=ran, n_params=sizes)
 
 
 @dataclass(frozen=True)

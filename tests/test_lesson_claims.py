@@ -118,6 +118,26 @@ def test_l05_variance_across_resampled_training_sets_grows_with_size_and_the_tes
     assert losses["[16, 16]"] > 1.8 * losses["[4]"]
 
 
+def test_l05_early_stopped_on_validation_points_the_large_network_has_no_extra_variance_nor_test_loss():
+    # lesson 05 §3: the U (variance, test loss) of its 500-epoch budget goes away when each fit stops on its own
+    # 50 validation points (other points of the pool's training set), re-derived without hl.sweep
+    pool = hl.make_dataset("circle", n_points=2000, noise=0.3, train_ratio=0.5, seed=0)
+    probs, losses = {}, {}
+    for hidden in ([4], [16, 16]):
+        p, loss = [], []
+        for f in range(5):
+            order = np.random.default_rng(f).permutation(len(pool.y_train))
+            fit, val = np.sort(order[:100]), order[100:150]
+            part = hl.data.Dataset(pool.X_train[fit], pool.y_train[fit], pool.X_train[val], pool.y_train[val], 2, "v")
+            model = hl.mlp(hidden, seed=f)
+            assert hl.train.train(model, part, epochs=2000, lr=0.03, seed=f, patience=50).status == "early_stopped"
+            loss.append(hl.train.evaluate(model, pool.X_test, pool.y_test)[0])
+            p.append(hl.probe.predict_proba(model, pool.X_test)[:, 1])
+        probs[str(hidden)], losses[str(hidden)] = np.array(p), np.mean(loss)
+    variance = {k: v.var(axis=0).mean() for k, v in probs.items()}
+    assert variance["[16, 16]"] < 1.5 * variance["[4]"]
+    assert losses["[16, 16]"] < 1.2 * losses["[4]"]
+
 def test_l08_distillation_step_follows_the_t_squared_soft_cross_entropy_formula():
     # a student without hidden layer: logits = x W^T + b, so the gradient has a closed form in numpy
     digits = hl.load_digits()

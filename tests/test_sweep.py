@@ -192,3 +192,23 @@ def test_resample_trains_each_network_on_different_training_sets_and_measures_th
         sweep.resample(hl.make_dataset("blobs", n_classes=3, seed=0), [[2]], n_train=10, epochs=1)
     with pytest.raises(ValueError, match="n_fits must be"):
         sweep.resample(pool, [[2]], n_train=10, n_fits=1, epochs=1)
+
+
+def test_resample_with_validation_points_stops_each_fit_early_on_them_never_on_the_test_points():
+    pool = hl.make_dataset("circle", n_points=200, noise=0.3, train_ratio=0.5, seed=0)
+    fits = sweep.resample(pool, [[16, 16]], n_train=30, n_fits=2, n_val=20, epochs=400, lr=0.05, patience=10)
+    assert fits.epochs.shape == (1, 2) and (fits.epochs < 400).all()          # both stopped early
+    # fit 1 by hand: the 30 training points of subsample(seed=1), the next 20 of the same order as validation
+    part = sweep.subsample(pool, 30, seed=1)
+    val = np.random.default_rng(1).permutation(100)[30:50]
+    assert not set(map(tuple, pool.X_train[val])) & set(map(tuple, part.X_train))
+    held = hl.data.Dataset(part.X_train, part.y_train, pool.X_train[val], pool.y_train[val], 2, "v", pool.class_names)
+    again = hl.mlp([16, 16], seed=1)
+    history = hl.train.train(again, held, epochs=400, lr=0.05, seed=1, patience=10)
+    assert history.epoch[-1] == fits.epochs[0, 1]
+    np.testing.assert_allclose(fits.test_proba[0, 1], hl.probe.predict_proba(again, pool.X_test)[:, 1])
+    assert fits.train_acc[0, 1] == pytest.approx(hl.train.evaluate(again, part.X_train, part.y_train)[1])
+    with pytest.raises(ValueError, match="patience needs validation points"):
+        sweep.resample(pool, [[2]], n_train=10, epochs=5, patience=3)
+    with pytest.raises(ValueError, match="n_val must be"):
+        sweep.resample(pool, [[2]], n_train=90, n_val=20, epochs=5)

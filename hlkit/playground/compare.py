@@ -82,8 +82,9 @@ class Compare(Front):
     _what, _remake = "comparison", "hl.compare(...)"
 
     def __init__(self, a: dict, b: dict, *, live: bool = True, frame_seconds: float = runner.FRAME_SECONDS,
-                 **shared):
+                 names=LABELS, **shared):
         live = check_bool("live", live)
+        self.names = dict(zip(LABELS, _checked_names(names), strict=True))   # shown; keys stay "A", "B"
         frame_seconds = check_float("frame_seconds", frame_seconds, 0.0, 10.0)
         base = S.check_settings(shared)
         self.differences = {label: _checked_difference(name, given) for label, name, given in
@@ -100,8 +101,9 @@ class Compare(Front):
                              "a=dict(hidden=[4]), b=dict(hidden=[4, 4, 4, 4])")
         self.frames: dict[str, frames.Frame] = {}
         self.views = {label: LiveView(panels=["boundary"], layout=SIDE) for label in LABELS}
-        self.loss_view = LiveView(panels=["loss"], names=list(LABELS), layout=SIDE)
-        self.labels = [f"A · {_describe(pair['a'], pair['b'])}", f"B · {_describe(pair['b'], pair['a'])}"]
+        self.loss_view = LiveView(panels=["loss"], names=list(self.names.values()), layout=SIDE)
+        self.labels = [f"{self.names['A']} · {_describe(pair['a'], pair['b'])}",
+                       f"{self.names['B']} · {_describe(pair['b'], pair['a'])}"]
         self._controls = PairControls(_title(base), self.labels, [self.views[k] for k in LABELS], self.loss_view,
                                       on_button=lambda name: getattr(self, name)())
         cell = _cell_id()
@@ -168,16 +170,17 @@ class Compare(Front):
             side_state = state if status == "running" else {"early_stopped": "stopped early"}.get(status, status)
             frame = frames.compute(run, side_state, settings[label.lower()])
             self.frames[label] = frame
-            self.views[label].show(frame, f"{label} · {status_text(frame)}")
+            self.views[label].show(frame, f"{self.names[label]} · {status_text(frame)}")
         a, b = self.frames["A"], self.frames["B"]
-        self.loss_view.show_losses(a, b, f"test loss: A {a.history.test_loss[-1]:.3f} · B {b.history.test_loss[-1]:.3f}"
-                                         f" (epoch {a.epoch} · {b.epoch})")
-        problems = [f"{label}: {run.history.message}" for label, run in zip(LABELS, pair.sides, strict=True)
+        na, nb = self.names["A"], self.names["B"]
+        self.loss_view.show_losses(a, b, f"test loss: {na} {a.history.test_loss[-1]:.3f} · {nb} "
+                                         f"{b.history.test_loss[-1]:.3f} (epoch {a.epoch} · {b.epoch})")
+        problems = [f"{self.names[label]}: {run.history.message}" for label, run in zip(LABELS, pair.sides, strict=True)
                     if run.history.status == "diverged"]
         self._controls.say(" ".join(problems))
 
 
-def compare(a: dict, b: dict, *, live: bool = True, **shared) -> Compare:
+def compare(a: dict, b: dict, *, live: bool = True, names=LABELS, **shared) -> Compare:
     """Two networks side by side on the same data and seed, trained in lock-step; their boundaries side by side,
     their losses on one plot, their time per epoch and parameters in their status lines.
 
@@ -185,8 +188,18 @@ def compare(a: dict, b: dict, *, live: bool = True, **shared) -> Compare:
     lr, optimizer, regularization, reg_rate, batch_size), e.g. ``a=dict(hidden=[4]), b=dict(hidden=[4, 4, 4, 4])``.
     shared: every other Playground setting (dataset, n_points, noise, seed, epochs, ...), the same for both.
     live: False trains synchronously (lessons, tests).
+    names: the two sides' names in the status lines and the loss legend, e.g. ("no L2", "L2") (default ("A", "B"));
+    ``runs``, ``histories`` and ``figure`` keep the keys "A" and "B".
     """
-    return Compare(a, b, live=live, **shared)
+    return Compare(a, b, live=live, names=names, **shared)
+
+
+def _checked_names(names) -> tuple[str, str]:
+    if (not isinstance(names, (tuple, list)) or len(names) != 2
+            or not all(isinstance(n, str) and 0 < len(n.strip()) <= 20 for n in names) or names[0] == names[1]):
+        raise ValueError(f"names must be two different short strings (1 to 20 characters), e.g. names=('no L2', 'L2'); "
+                         f"got {names!r}")
+    return tuple(names)
 
 
 def _checked_difference(name: str, given) -> dict:

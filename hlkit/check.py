@@ -663,7 +663,7 @@ def l05_too_strong(reg_rate) -> None:
     rate = float(as_array("reg_rate", reg_rate, (), _see(name, "one number, e.g. 0.001")))
     if not 0 <= rate <= 1:
         fail("reg_rate", "a number from 0 to 1 (what training accepts)", f"{rate:g}",
-             _see(name, "try the values from the table"))
+             _see(name, "try the rates listed in the exercise"))
     history = train(mlp(_L05_BIG, seed=0), make_dataset(**_L05_DATA), regularization="l2", reg_rate=rate,
                     report_every=_L05_TRAIN["epochs"], **_L05_TRAIN)
     if history.status == "diverged":

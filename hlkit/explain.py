@@ -56,7 +56,7 @@ def scores(model: nn.Module, X, *, target=None) -> np.ndarray:
     x = _inputs(model, X)
     with torch.no_grad(), evaluating(model), one_thread_if_small(model):
         logits = model(x)
-    return logits.gather(1, _targets(logits, target)[:, None])[:, 0].numpy().copy()
+        return logits.gather(1, _targets(logits, target)[:, None])[:, 0].numpy().copy()
 
 
 def _gradient(model, x, target):
@@ -84,7 +84,8 @@ def gradient_x_input(model: nn.Module, X, *, target=None) -> np.ndarray:
     biases) their sum can differ from the score in size and in sign: measure it before reading it as a share.
     """
     x = _inputs(model, X).requires_grad_(True)
-    return (_gradient(model, x, target) * x).detach().numpy().copy()
+    with one_thread_if_small(model):   # the product too: a batch of digits is big enough for torch to split it
+        return (_gradient(model, x, target) * x).detach().numpy().copy()
 
 
 def integrated_gradients(model: nn.Module, X, *, baseline=0.0, steps: int = 64, target=None) -> np.ndarray:
@@ -104,13 +105,14 @@ def integrated_gradients(model: nn.Module, X, *, baseline=0.0, steps: int = 64, 
     except ValueError:
         raise ValueError(f"baseline must be a number or an array of shape {tuple(x.shape[1:])} (one input); "
                          f"got shape {np.shape(baseline)}") from None
-    with torch.no_grad(), evaluating(model), one_thread_if_small(model):
-        t = _targets(model(x), target)
-    alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps                  # midpoints of the path
-    path = base + alphas.view(-1, *[1] * x.ndim) * (x - base)                     # (steps, n, ...)
-    path = path.reshape(-1, *x.shape[1:]).requires_grad_(True)
-    grads = _gradient(model, path, t.repeat(steps)).reshape(steps, *x.shape)
-    return ((x - base) * grads.mean(dim=0)).detach().numpy().copy()
+    with one_thread_if_small(model):   # the path's tensors too: steps x n inputs is big enough for torch to split
+        with torch.no_grad(), evaluating(model):
+            t = _targets(model(x), target)
+        alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps                  # midpoints of the path
+        path = base + alphas.view(-1, *[1] * x.ndim) * (x - base)                     # (steps, n, ...)
+        path = path.reshape(-1, *x.shape[1:]).requires_grad_(True)
+        grads = _gradient(model, path, t.repeat(steps)).reshape(steps, *x.shape)
+        return ((x - base) * grads.mean(dim=0)).detach().numpy().copy()
 
 
 def occlusion(model: nn.Module, X, *, patch: int = 2, fill: float = 0.0, target=None) -> np.ndarray:

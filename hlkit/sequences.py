@@ -6,7 +6,8 @@ one-head attention network for them, and how much of the answer's gradient reach
 - ``flagged_task``: ``length`` numbers, one of them flagged; the class is whether the flagged number is positive.
   The flag says which step matters, so an attention network's weights can be checked against it.
 
-Models compute in float64 and are built seeded (``models.seeded``); training is ``train.train``, the one loop.
+Models are built seeded (``models.seeded``; float64 unless ``dtype`` says otherwise); training is ``train.train``,
+the one loop.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .arguments import check_choice, check_int
+from .arguments import check_bool, check_choice, check_float, check_int
 from .data import Dataset
-from .models import seeded
+from .models import dtype_of, seeded
 from .train import one_thread_if_small
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM}
@@ -33,12 +34,11 @@ def memory_task(delay: int = 10, *, n_train: int = 256, n_test: int = 512, noise
     step, then ``delay`` steps of Gaussian noise (standard deviation ``noise``). Class 1 when the sign was +1."""
     delay = check_int("delay", delay, 0, 1_000)
     n_train, n_test = _sizes(n_train, n_test)
-    if not isinstance(noise, (int, float)) or isinstance(noise, bool) or not 0 <= noise <= 10:
-        raise ValueError(f"noise must be a number from 0 to 10 (the noise's standard deviation); got {noise!r}")
+    noise = check_float("noise", noise, 0.0, 10.0)
     rng = np.random.default_rng(check_int("seed", seed, 0, 2**63 - 1))
     n = n_train + n_test
     y = rng.integers(0, 2, n)
-    X = rng.normal(0.0, float(noise), (n, delay + 1, 1))
+    X = rng.normal(0.0, noise, (n, delay + 1, 1))
     X[:, 0, 0] = 2.0 * y - 1.0
     return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], 2, name=f"memory (delay {delay})",
                    class_names=("first sign -", "first sign +"))
@@ -124,31 +124,42 @@ def attention(width: int = 8, *, uniform: bool = False, n_inputs: int = 2, n_cla
               dtype=torch.float64) -> Attention:
     """A seeded one-head attention network (``Attention``) for sequences of shape (n, steps, n_inputs)."""
     width = check_int("width", width, 1, 256)
-    if not isinstance(uniform, bool):
-        raise TypeError(f"uniform must be True or False; got {uniform!r}")
+    uniform = check_bool("uniform", uniform)
     n_inputs, n_classes = check_int("n_inputs", n_inputs, 1, 1_000), check_int("n_classes", n_classes, 2, 100)
     spec = dict(kind="attention", width=width, uniform=uniform, n_inputs=n_inputs, n_classes=n_classes)
     return seeded(lambda: Attention(n_inputs, width, n_classes, uniform), lambda m: None, seed, dtype, spec)
 
 
+def _sequences(model, X, *, needed_by: str, min_steps: int = 1) -> torch.Tensor:
+    """``X`` as a tensor of shape (n, steps, inputs) that ``model`` (built here) takes, or an error naming X or model."""
+    if not isinstance(model, (Recurrent, Attention)):
+        raise TypeError(f"model must be a network built by hl.sequences.recurrent or attention for {needed_by}; got "
+                        f"{type(model).__name__}")
+    X = np.asarray(X)
+    n_inputs = model.spec["n_inputs"]
+    if X.ndim != 3 or X.shape[1] < min_steps or X.shape[2] != n_inputs or X.dtype.kind not in "biuf":
+        raise ValueError(f"X must be numbers of shape (n, steps, {n_inputs}) with at least {min_steps} steps for this "
+                         f"model; got dtype {X.dtype} and shape {X.shape}")
+    return torch.as_tensor(X, dtype=dtype_of(model))
+
+
 def attention_weights(model: Attention, X) -> np.ndarray:
     """``model``'s attention weights for the sequences ``X`` as a numpy array (n, steps)."""
     if not isinstance(model, Attention):
-        raise TypeError(f"model must be a network built by attention(); got {type(model).__name__}")
+        raise TypeError(f"model must be a network built by hl.sequences.attention; got {type(model).__name__}")
+    x = _sequences(model, X, needed_by="attention_weights")
     with torch.no_grad(), one_thread_if_small(model):
-        return model.weights(torch.as_tensor(np.asarray(X), dtype=next(model.parameters()).dtype)).numpy()
+        return model.weights(x).numpy()
 
 
 def first_step_gradient(model: nn.Module, X) -> float:
     """How much of the gradient of the score (logit 1 - logit 0) reaches the first step, relative to the last:
     the mean size of d score / d x over the sequences ``X`` at the first step divided by that at the last step.
-    Much below 1: the first step barely moves the answer (its signal fades on the way through the steps)."""
-    X = np.asarray(X)
-    if X.ndim != 3 or X.shape[1] < 2:
-        raise ValueError(f"X must have shape (n, steps, inputs) with at least 2 steps; got shape {X.shape}")
+    Much below 1: the first step barely moves the answer (its signal fades on the way through the steps).
+    The model's own gradients (``.grad``) are left as they were."""
+    x = _sequences(model, X, needed_by="first_step_gradient", min_steps=2).requires_grad_(True)
     with one_thread_if_small(model):
-        x = torch.as_tensor(X, dtype=next(model.parameters()).dtype).requires_grad_(True)
         logits = model(x)
-        (logits[:, 1] - logits[:, 0]).sum().backward()
-        size = x.grad.abs().sum(dim=2).mean(dim=0)
+        (grad,) = torch.autograd.grad((logits[:, 1] - logits[:, 0]).sum(), x)
+        size = grad.abs().sum(dim=2).mean(dim=0)
     return float(size[0] / size[-1])

@@ -24,6 +24,7 @@ def execute(path: Path) -> float:
     if problems:
         raise SystemExit("\n".join(problems))
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)   # state an earlier save from JupyterLab may have left (plotly's adds megabytes)
     nbformat.write(nb, path)
     return seconds
 

@@ -139,12 +139,15 @@ def test_one_loss_plot_holds_both_runs_and_each_side_paints_its_boundary():
 
 
 def test_names_label_the_sides_in_the_status_lines_and_the_legend_and_the_keys_stay():
-    c = hl.compare(**DEEP_WIDE, epochs=5, live=False, names=("one layer", "four layers"))
+    c = hl.compare(**DEEP_WIDE, epochs=5, live=False, names=("one layer", "<4> layers"))
     try:
-        assert c.loss_view.names == ["one layer", "four layers"]
-        assert c.labels[0].startswith("one layer · ") and c.labels[1].startswith("four layers · ")
-        assert c.views["A"].status.startswith("one layer · ") and c.views["B"].status.startswith("four layers · ")
-        assert c.loss_view.status.startswith("test loss: one layer ") and " · four layers " in c.loss_view.status
+        assert c.loss_view.names == ["one layer", "<4> layers"]
+        title = c._controls.widget.children[0].value   # the title says which side is which by name, HTML-escaped
+        assert "one epoch of one layer, then one of &lt;4&gt; layers" in title
+        assert "Solid one layer, dashed &lt;4&gt;" in title
+        assert c.labels[0].startswith("one layer · ") and c.labels[1].startswith("<4> layers · ")
+        assert c.views["A"].status.startswith("one layer · ") and c.views["B"].status.startswith("<4> layers · ")
+        assert c.loss_view.status.startswith("test loss: one layer ") and " · <4> layers " in c.loss_view.status
         assert set(c.histories) == {"A", "B"}
     finally:
         c.close()
@@ -211,7 +214,8 @@ def test_a_rerun_cell_closes_what_it_made_before(monkeypatch):
     (dict(a={}, b=dict(lr=0.1), colour="red"), TypeError, r"unknown setting\(s\) 'colour'"),
     (dict(a={}, b=dict(lr=0.1), live="yes"), TypeError, r"live must be"),
     (dict(a={}, b=dict(lr=0.1), names=("x", "x")), ValueError, r"names must be two different.*got \('x', 'x'\)"),
-    (dict(a={}, b=dict(lr=0.1), names="AB"), ValueError, r"names must be two different short strings"),
+    (dict(a={}, b=dict(lr=0.1), names="AB"), TypeError, r"names must be a pair of short strings.*got 'AB' \(str\)"),
+    (dict(a={}, b=dict(lr=0.1), names=("A", "B", "C")), ValueError, r"names must be two different short strings"),
 ])
 def test_bad_input_names_the_parameter(kwargs, error, message):
     with pytest.raises(error, match=message):

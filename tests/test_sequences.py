@@ -38,6 +38,9 @@ def test_flagged_task_class_is_the_sign_of_the_flagged_value():
     (lambda: sq.flagged_steps(np.zeros((3, 4))), "X"),
     (lambda: sq.first_step_gradient(sq.recurrent(), np.zeros((3, 1, 1))), "X"),
     (lambda: sq.attention_weights(sq.recurrent(), np.zeros((3, 4, 2))), "model"),
+    (lambda: sq.attention_weights(sq.attention(), np.zeros((3, 4))), "X"),
+    (lambda: sq.first_step_gradient("a model", np.zeros((3, 4, 1))), "model"),
+    (lambda: sq.first_step_gradient(sq.attention(), np.zeros((3, 4, 1))), r"X must be numbers of shape \(n, steps, 2\)"),
 ])
 def test_bad_arguments_are_named(call, names):
     with pytest.raises((ValueError, TypeError), match=names):
@@ -76,6 +79,7 @@ def test_first_step_gradient_matches_finite_differences():
         return np.abs((score(Z1) - score(Z2)) / (2 * h)).mean()
 
     assert sq.first_step_gradient(model, X) == pytest.approx(size(0) / size(-1), rel=1e-6)
+    assert all(p.grad is None for p in model.parameters())   # the model's own gradients are left alone
 
 
 def test_attention_learns_to_look_at_the_flagged_step_and_an_average_cannot_answer():
@@ -89,3 +93,12 @@ def test_attention_learns_to_look_at_the_flagged_step_and_an_average_cannot_answ
     on_flag = weights[np.arange(len(weights)), sq.flagged_steps(data.X_test)]
     assert accuracy[0] > 0.95 and np.median(on_flag) > 0.9
     assert accuracy[1] < 0.75
+
+
+def test_save_refuses_sequence_models_that_load_could_not_rebuild(tmp_path):
+    from hlkit import models
+
+    for model in (sq.recurrent(4), sq.attention(4)):
+        with pytest.raises(TypeError, match=f"mlp or hlkit.models.cnn.*of kind '{model.spec['kind']}'"):
+            models.save(model, tmp_path / "model.pt")
+    assert not (tmp_path / "model.pt").exists()

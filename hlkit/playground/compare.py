@@ -9,6 +9,7 @@ the loss curves of both by a third one, on one plot. This file only connects set
 from __future__ import annotations
 
 import copy
+import html
 
 from .. import train
 from ..arguments import check_bool, check_float
@@ -104,8 +105,8 @@ class Compare(Front):
         self.loss_view = LiveView(panels=["loss"], names=list(self.names.values()), layout=SIDE)
         self.labels = [f"{self.names['A']} · {_describe(pair['a'], pair['b'])}",
                        f"{self.names['B']} · {_describe(pair['b'], pair['a'])}"]
-        self._controls = PairControls(_title(base), self.labels, [self.views[k] for k in LABELS], self.loss_view,
-                                      on_button=lambda name: getattr(self, name)())
+        self._controls = PairControls(_title(base, self.names.values()), self.labels, [self.views[k] for k in LABELS],
+                                      self.loss_view, on_button=lambda name: getattr(self, name)())
         cell = _cell_id()
         if live and cell is not None:   # a re-run cell closes what it made before (a Playground or a Compare)
             old = _by_cell.get(cell)
@@ -195,7 +196,10 @@ def compare(a: dict, b: dict, *, live: bool = True, names=LABELS, **shared) -> C
 
 
 def _checked_names(names) -> tuple[str, str]:
-    if (not isinstance(names, (tuple, list)) or len(names) != 2
+    if not isinstance(names, (tuple, list)):
+        raise TypeError(f"names must be a pair of short strings, e.g. names=('no L2', 'L2'); got {names!r} "
+                        f"({type(names).__name__})")
+    if (len(names) != 2
             or not all(isinstance(n, str) and 0 < len(n.strip()) <= 20 for n in names) or names[0] == names[1]):
         raise ValueError(f"names must be two different short strings (1 to 20 characters), e.g. names=('no L2', 'L2'); "
                          f"got {names!r}")
@@ -228,7 +232,8 @@ def _describe(side: dict, other: dict) -> str:
     return ", ".join(f"{k}={side[k]!r}" for k in keys)
 
 
-def _title(base: dict) -> str:
+def _title(base: dict, names) -> str:
+    first, second = (html.escape(str(n)) for n in names)
     return (f"<b>Two networks side by side</b> on the same data ({base['dataset']}, {base['n_points']} points, noise "
             f"{base['noise']:g}) and seed {base['seed']}, {base['epochs']:,} epochs each, trained in turns (one epoch of "
-            "A, then one of B). Solid A, dashed B in the loss plot.")
+            f"{first}, then one of {second}). Solid {first}, dashed {second} in the loss plot.")

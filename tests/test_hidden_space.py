@@ -159,7 +159,7 @@ def test_bent_plane_draws_its_arrays():
 def test_moving_the_slider_swaps_the_figure_data(lesson):
     figure, slider = lesson.bending_figure, lesson.epoch_slider
     assert slider.description == "epoch" and (slider.min, slider.max, slider.step) == (0, 300, 5)
-    assert lesson.play.description and lesson.play_link.source == (lesson.play, "value")
+    assert lesson.play.tooltip and lesson.play_link.source == (lesson.play, "value")
     assert lesson.play_link.target == (slider, "value")
     assert slider.value == 0 and figure.layout.title.text.startswith("epoch 0,")
     traces = list(figure.data)

@@ -23,6 +23,7 @@ from lesson_answers import LESSONS, values
 
 import hlkit as hl
 from hlkit import check
+from hlkit.check import core, lesson04
 from hlkit.exercises import exercises
 from hlkit.train import History
 
@@ -101,9 +102,9 @@ def assert_hides_the_solution(name: str, message: str) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_tries():
-    check._wrong_in_a_row.clear()
+    core._wrong_in_a_row.clear()
     yield
-    check._wrong_in_a_row.clear()
+    core._wrong_in_a_row.clear()
 
 
 def test_every_lesson_check_is_found_in_a_notebook():
@@ -602,7 +603,7 @@ def test_small_answers_cannot_be_found_by_calling_the_check_in_a_loop(name, caps
         getattr(check, name)(*right())
     assert "restart the kernel" in str(info.value)
     assert_hides_the_solution(name, str(info.value))
-    check._wrong_in_a_row.clear()   # what a kernel restart does
+    core._wrong_in_a_row.clear()   # what a kernel restart does
     getattr(check, name)(*right())
     assert "✓" in capsys.readouterr().out
 
@@ -620,12 +621,11 @@ def test_no_finding_is_a_plain_constant_of_the_module():
     """Lesson 04 exercise 1's answer is a finding of the lesson's table, not a formula: check.py keeps it as
     a salted digest, and no module-level name holds it (TRIES, the tries allowed, happens to be equal)."""
     answer = int(scalar("l04_smallest_width", "smallest_width"))
-    tree = ast.parse(Path(check.__file__).read_text())
-    holders = {target.id for node in tree.body if isinstance(node, ast.Assign)
+    holders = {target.id for tree in check_sources() for node in tree.body if isinstance(node, ast.Assign)
                and isinstance(node.value, ast.Constant) and node.value.value == answer
                for target in node.targets if isinstance(target, ast.Name)}
     assert holders <= {"TRIES"}, holders
-    assert check._salted("l04-ex1", answer) == check._L04_EX1
+    assert core._salted("l04-ex1", answer) == lesson04._L04_EX1
 
 
 def test_strict_shapes():
@@ -648,9 +648,14 @@ def test_answers_as_tensors_and_lists_pass(capsys):
 # Every message check.py can print, not only those the wrong answers above reach
 
 
+def check_sources() -> list[ast.Module]:
+    """Every module of the hlkit.check package (core.py and one per lesson), parsed."""
+    return [ast.parse(path.read_text()) for path in sorted(Path(check.__file__).parent.glob("*.py"))]
+
+
 def message_texts() -> dict[str, list[str]]:
     """function name -> the texts of every message it can print (the string arguments of its ``fail``, ``_see``,
-    ``passed``, ... calls; an f-string's fields become "{}"), read from check.py's source."""
+    ``passed``, ... calls; an f-string's fields become "{}"), read from the sources of the hlkit.check package."""
     def text(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
@@ -662,7 +667,7 @@ def message_texts() -> dict[str, list[str]]:
         return None
 
     found = {}
-    for function in ast.parse(Path(check.__file__).read_text()).body:
+    for function in (node for tree in check_sources() for node in tree.body):
         if isinstance(function, ast.FunctionDef):
             texts = [text(arg) for call in ast.walk(function) if isinstance(call, ast.Call)
                      and getattr(call.func, "id", "") in {"fail", "_see", "passed", "_number", "close", "as_array",
@@ -739,7 +744,7 @@ def test_no_whole_number_answer_draws_out_the_right_one(name, capsys):
     kernel restarted) prints no message that holds the answer's value or a formula."""
     messages = set()
     for args in WHOLE_ANSWERS[name]():
-        check._wrong_in_a_row.clear()
+        core._wrong_in_a_row.clear()
         try:
             getattr(check, name)(*args)
         except check.CheckFailed as failure:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _number,
-    _see,
-    _unanswered,
-    as_array,
-    fail,
-    passed,
-)
+from .core import _number, _see, _unanswered, as_array, fail, passed
 
 # --- lesson 01 ---
 # The inputs of lesson 01's exercises (the notebook states the same ones).

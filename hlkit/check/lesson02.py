@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _number,
-    _see,
-    _unanswered,
-    _whole,
-    as_array,
-    fail,
-    limited,
-    passed,
-)
+from .core import _number, _see, _unanswered, _whole, as_array, fail, limited, passed
 
 # --- lesson 02 ---
 # The tiny 2-3-2-1 tanh network of lessons 02 and 03 (the notebooks print the same numbers).

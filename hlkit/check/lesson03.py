@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _number,
-    _see,
-    _unanswered,
-    as_array,
-    fail,
-)
+from .core import _number, _see, _unanswered, as_array, fail
 from .lesson02 import _tiny  # lesson 03 trains lesson 02's tiny network
 
 # --- lesson 03 ---
@@ -44,16 +38,22 @@ def l03_bce(loss) -> None:
     _number(name, "cross-entropy", got, each.mean(), tol=1e-4, hint="score each point, then average")
 
 
-def l03_output_gradient(dW3) -> None:
-    """Exercise 2: dLoss/dW3, shape (1, 2) like W3, of the tiny network for x = (-0.5, 1), y = 0."""
+def _tiny_gradients():
+    """Lesson 02's tiny network, its forward pass on exercises 2-4's point x = (-0.5, 1), and its gradients for y = 0."""
     from ..scratch import backward, forward
 
+    params = _tiny()
+    cache = forward(params, np.asarray(_L03_X), "tanh")
+    return params, cache, backward(params, cache, _L03_LABEL)
+
+
+def l03_output_gradient(dW3) -> None:
+    """Exercise 2: dLoss/dW3, shape (1, 2) like W3, of the tiny network for x = (-0.5, 1), y = 0."""
     name = "l03_output_gradient"
     if _unanswered(name, dW3):
         return
-    params = _tiny()
-    cache = forward(params, np.asarray(_L03_X), "tanh")
-    want = backward(params, cache, _L03_LABEL).W[2]
+    _, cache, grads = _tiny_gradients()
+    want = grads.W[2]
     got = as_array("output weight gradient dW3", dW3, None, _see(name, "a (1, 2) array like W3"))
     if got.size == want.size and got.shape != want.shape:
         fail("output weight gradient dW3", "shape (1, 2), the shape of W3",
@@ -71,13 +71,10 @@ def l03_output_gradient(dW3) -> None:
 
 def l03_gradient_step(W3_new) -> None:
     """Exercise 3: W3 (shape (1, 2)) after one gradient-descent step with learning rate 0.5."""
-    from ..scratch import backward, forward
-
     name = "l03_gradient_step"
     if _unanswered(name, W3_new):
         return
-    params = _tiny()
-    grads = backward(params, forward(params, np.asarray(_L03_X), "tanh"), _L03_LABEL)
+    params, _, grads = _tiny_gradients()
     W3, dW3 = params[2][0], grads.W[2]
     got = as_array("W3 after one step", W3_new, None, _see(name, "a (1, 2) array like W3"))
     if got.size == W3.size and got.shape != W3.shape:
@@ -99,14 +96,11 @@ def l03_gradient_step(W3_new) -> None:
 def l03_hidden_gradient(dW2) -> None:
     """Exercise 4: dLoss/dW2, shape (2, 3) like W2, of the tiny network for x = (-0.5, 1), y = 0: one layer
     further back than exercise 2, through layer 2's tanh."""
-    from ..scratch import backward, forward
-
     name = "l03_hidden_gradient"
     if _unanswered(name, dW2):
         return
-    params = _tiny()
-    cache = forward(params, np.asarray(_L03_X), "tanh")
-    want = backward(params, cache, _L03_LABEL).W[1]
+    params, cache, grads = _tiny_gradients()
+    want = grads.W[1]
     p, a2 = float(cache.proba[0, 0]), cache.a[2][0]
     got = as_array("hidden weight gradient dW2", dW2, None, _see(name, "a (2, 3) array like W2"))
     if got.size == want.size and got.shape != want.shape:

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from .core import (
-    _function,
-    _salted,
-    _see,
-    _unanswered,
-    _whole,
-    fail,
-    limited,
-    passed,
-)
+from .core import _function, _salted, _see, _unanswered, _whole, fail, limited, passed
 
 # --- lesson 04 ---
 # the digest of lesson 04 exercise 1's answer (a finding of the lesson's table, not a formula)

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _see,
-    _unanswered,
-    _whole,
-    as_array,
-    fail,
-    limited,
-    not_done,
-    passed,
-)
+from .core import _see, _unanswered, _whole, as_array, fail, limited, not_done, passed
 
 # --- lesson 05 ---
 # Lesson 05's exercise settings (the notebook states the same ones).

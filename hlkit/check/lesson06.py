@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _see,
-    _unanswered,
-    _whole,
-    as_array,
-    fail,
-    limited,
-    passed,
-)
+from .core import _see, _unanswered, _whole, as_array, fail, limited, passed
 
 # --- lesson 06 ---
 # Lesson 06's exercise questions (the notebook states the same numbers).

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (
-    _function,
-    _see,
-    _unanswered,
-    as_array,
-    fail,
-    not_done,
-    passed,
-)
+from .core import _function, _see, _unanswered, as_array, fail, not_done, passed
 
 # --- lesson 07 ---
 _L07_W, _L07_X = [2.0, -1.0, 0.5], [1.0, 3.0, -2.0]   # a linear score s = w . x (no bias)

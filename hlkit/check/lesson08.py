@@ -6,15 +6,7 @@ import functools
 
 import numpy as np
 
-from .core import (
-    _function,
-    _see,
-    _unanswered,
-    _whole,
-    fail,
-    limited,
-    passed,
-)
+from .core import _function, _see, _unanswered, _whole, fail, limited, passed
 
 # --- lesson 08 ---
 _L08_LAYERS = [64, 32, 10]   # an MLP 64 -> 32 -> 10

@@ -367,7 +367,8 @@ def save(model: nn.Module, path) -> Path:
 
     Writes only regular files: an existing symbolic link, FIFO, device, socket or folder at ``path`` is
     refused (the atomic replace would put a file in its place)."""
-    kind = getattr(model, "spec", {}).get("kind") if isinstance(getattr(model, "spec", None), dict) else None
+    spec = getattr(model, "spec", None)
+    kind = spec.get("kind") if isinstance(spec, dict) else None
     if kind not in ("mlp", "cnn"):
         raise TypeError("model must be built by hlkit.models.mlp or hlkit.models.cnn (load() rebuilds only those); "
                         f"got {type(model).__name__}" + (f" of kind {kind!r}" if kind else " without an hlkit spec"))
